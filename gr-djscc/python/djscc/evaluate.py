@@ -1,0 +1,210 @@
+"""djscc-eval: PSNR and SSIM vs SNR for one or more models, JSON + PNG.
+
+Protocol (DESIGN.md): 8-bit outputs; for each SNR, every image goes through the channel
+``--realizations`` times; a figure is the mean over images of the per-image mean over
+realizations, with a 95% interval over images (1.96 standard errors). All models see the
+same noise draws (common random numbers), so their differences are not noise.
+
+Examples:
+  djscc-eval da-djscc_1-12 adjscc_1-12 --data ../shared/data/cifar10/cifar10_exact.npz \
+      --snr -5:25:2.5 --json out/eval.json --plot out/eval.png
+  djscc-eval da-djscc_1-12 --data samples --snr 0 10 20 --channel rayleigh --pilots 16
+"""
+
+import argparse
+import json
+import platform
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from djscc import cli
+from djscc.data import ImageSet, center_crop_to_multiple, load_images
+from djscc.errors import InputError
+from djscc.metrics import psnr_per_image, ssim_per_image, to_uint8
+from djscc.nn import zoo
+from djscc.nn.channels import ChannelState, make_channel
+from djscc.nn.models import DOWNSAMPLING
+
+SNR_LIMITS_DB = (-30.0, 60.0)  # beyond these the models' conditioning is meaningless
+
+
+def parse_snr_grid(items: list[str]) -> list[float]:
+    """'-5:25:2.5' (start:stop:step, stop included) and plain numbers, in dB."""
+    grid = []
+    for item in items:
+        try:
+            if ":" in item:
+                start, stop, step = (float(part) for part in item.split(":"))
+                if step <= 0:
+                    raise ValueError
+                grid.extend(np.round(np.arange(start, stop + step / 2, step), 6).tolist())
+            else:
+                grid.append(float(item))
+        except ValueError:
+            raise InputError(f"--snr {item!r}: give dB values or start:stop:step") from None
+    out_of_range = [s for s in grid if not SNR_LIMITS_DB[0] <= s <= SNR_LIMITS_DB[1]]
+    if out_of_range or any(np.isnan(grid)):
+        raise InputError(f"SNR {out_of_range} dB out of the supported range "
+                         f"{SNR_LIMITS_DB[0]:g}..{SNR_LIMITS_DB[1]:g} dB")
+    return grid
+
+
+def image_batches(image_set: ImageSet, batch_size: int):
+    """uint8 (B, 3, H, W) batches; differently sized images go one at a time."""
+    images = image_set.images
+    if isinstance(images, list):
+        for image in images:
+            yield torch.from_numpy(center_crop_to_multiple(image, DOWNSAMPLING)).permute(2, 0, 1)[None]
+        return
+    if images.shape[1] % DOWNSAMPLING or images.shape[2] % DOWNSAMPLING:
+        images = np.stack([center_crop_to_multiple(image, DOWNSAMPLING) for image in images])
+    for start in range(0, len(images), batch_size):
+        yield torch.from_numpy(images[start:start + batch_size]).permute(0, 3, 1, 2)
+
+
+@torch.no_grad()
+def evaluate_model(model, image_set: ImageSet, snr_grid: list[float], channel,
+                   realizations: int, batch_size: int, seed: int) -> dict:
+    """Per-SNR mean and 95% interval of PSNR and SSIM over images."""
+    results = {"psnr_db": {"mean": [], "ci95": []}, "ssim": {"mean": [], "ci95": []}}
+    for snr_index, snr in enumerate(tqdm(snr_grid, desc="SNR", leave=False)):
+        generator = torch.Generator().manual_seed(seed * 1000 + snr_index)
+        psnr_means, ssim_means = [], []
+        for reference in image_batches(image_set, batch_size):
+            images = reference.float() / 255.0
+            snr_db = torch.full((len(images),), float(snr))
+            symbols = model.encode(images, ChannelState.awgn(snr_db))
+            psnr_sum = torch.zeros(len(images))
+            ssim_sum = torch.zeros(len(images))
+            for _ in range(realizations):
+                received, state = channel(symbols, snr_db, generator)
+                output = to_uint8(model.decode(received, state, images.shape[-2:]))
+                psnr_sum += psnr_per_image(reference, output)
+                ssim_sum += ssim_per_image(reference, output)
+            psnr_means.append(psnr_sum / realizations)
+            ssim_means.append(ssim_sum / realizations)
+        for key, values in (("psnr_db", torch.cat(psnr_means)), ("ssim", torch.cat(ssim_means))):
+            mean, ci = mean_and_ci95(values.double().numpy())
+            results[key]["mean"].append(round(mean, 4))
+            results[key]["ci95"].append(round(ci, 4))
+    return results
+
+
+def mean_and_ci95(values: np.ndarray) -> tuple[float, float]:
+    """Mean and the half-width of its normal 95% interval."""
+    if len(values) < 2:
+        return float(values.mean()), float("nan")
+    return float(values.mean()), float(1.96 * values.std(ddof=1) / np.sqrt(len(values)))
+
+
+def plot(report: dict, path: Path) -> None:
+    """PSNR and SSIM vs SNR, one line per model with its 95% band."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    snr = report["snr_db"]
+    figure, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+    for name, result in report["models"].items():
+        for axis, key in zip(axes, ("psnr_db", "ssim")):
+            mean = np.array(result[key]["mean"])
+            ci = np.nan_to_num(np.array(result[key]["ci95"]))
+            axis.plot(snr, mean, marker="o", markersize=3, label=name)
+            axis.fill_between(snr, mean - ci, mean + ci, alpha=0.2)
+    for axis, label in zip(axes, ("PSNR (dB)", "SSIM")):
+        axis.set_xlabel("channel SNR (dB)")
+        axis.set_ylabel(label)
+        axis.grid(alpha=0.3)
+    axes[0].legend(fontsize=8)
+    figure.suptitle(f"{report['data']} ({report['images']} images), {report['channel']}, "
+                    f"{report['realizations']} realizations/image, 95% intervals", fontsize=9)
+    figure.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=120)
+    plt.close(figure)
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="djscc-eval", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("models", nargs="+", help="shipped model names or NAME paths")
+    parser.add_argument("--data", default="samples",
+                        help="samples, samples-kodak, cifar10, an .npz or a folder")
+    parser.add_argument("--split", default="test", choices=["train", "test"])
+    parser.add_argument("--data-root", default="data")
+    parser.add_argument("--snr", nargs="+", default=["-5:25:2.5"], help="dB values or start:stop:step")
+    parser.add_argument("--realizations", type=int, default=10, help="channel draws per image")
+    parser.add_argument("--limit", type=int, help="the first N images only")
+    parser.add_argument("--channel", default="awgn", choices=["awgn", "rayleigh"])
+    parser.add_argument("--pilots", type=int, help="Rayleigh: estimate h from this many pilots "
+                        "(default: perfect CSI)")
+    parser.add_argument("--batch-size", type=int, default=256)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--threads", type=int)
+    parser.add_argument("--json", type=Path, help="write the report here")
+    parser.add_argument("--plot", type=Path, help="write PSNR/SSIM vs SNR here (PNG)")
+    parser.add_argument("--update-cards", action="store_true",
+                        help="store the figures in each model's card")
+    args = parser.parse_args(argv)
+    if args.realizations < 1:
+        parser.error("--realizations must be at least 1")
+    return args
+
+
+def evaluate(argv=None) -> int:
+    args = parse_args(argv)
+    cli.set_threads(args.threads)
+    snr_grid = parse_snr_grid(args.snr)
+    image_set = load_images(args.data, args.split, args.data_root).limit(args.limit)
+    options = {"pilots": args.pilots} if args.channel == "rayleigh" else {}
+    channel = make_channel(args.channel, **options)
+    report = {"data": image_set.source, "images": len(image_set), "channel": args.channel,
+              "pilots": args.pilots, "realizations": args.realizations, "snr_db": snr_grid,
+              "statistic": "mean over images of the per-image mean over realizations; "
+                           "ci95 = 1.96 standard errors over images",
+              "machine": platform.processor() or platform.machine(), "models": {}}
+    for name in args.models:
+        model, card = zoo.load(name)
+        result = evaluate_model(model, image_set, snr_grid, channel, args.realizations,
+                                args.batch_size, args.seed)
+        report["models"][card.get("name", str(name))] = {"parameters": card.get("parameters"), **result}
+        print_table(card.get("name", str(name)), snr_grid, result)
+        if args.update_cards:
+            store_in_card(name, report, result)
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(report, indent=1) + "\n")
+    if args.plot:
+        plot(report, args.plot)
+    return 0
+
+
+def print_table(name: str, snr_grid: list[float], result: dict) -> None:
+    print(f"\n{name}\n  SNR dB   PSNR dB (±95%)    SSIM (±95%)")
+    for i, snr in enumerate(snr_grid):
+        print(f"  {snr:6.1f}   {result['psnr_db']['mean'][i]:6.2f} ±{result['psnr_db']['ci95'][i]:.2f}"
+              f"    {result['ssim']['mean'][i]:.4f} ±{result['ssim']['ci95'][i]:.4f}")
+
+
+def store_in_card(name: str, report: dict, result: dict) -> None:
+    """Record a measured curve in the model's card, keyed by data set and channel."""
+    path = zoo.card_path(zoo.resolve(name))
+    card = json.loads(path.read_text())
+    key = f"{report['data']} / {report['channel']}"
+    card.setdefault("figures", {})[key] = {
+        "images": report["images"], "realizations": report["realizations"],
+        "snr_db": report["snr_db"], "psnr_db": result["psnr_db"]["mean"],
+        "ssim": result["ssim"]["mean"], "command": "djscc-eval --update-cards",
+    }
+    path.write_text(json.dumps(card, indent=2) + "\n")
+
+
+def main(argv=None) -> int:
+    return cli.run(evaluate, argv)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

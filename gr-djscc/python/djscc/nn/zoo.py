@@ -1,0 +1,126 @@
+"""Model registry and storage: build any model by name, save/load safetensors + JSON card.
+
+A model on disk is two files side by side: ``NAME.safetensors`` (weights only, no code)
+and ``NAME.json`` (the card: architecture, config, training, measured figures). Loading
+builds the architecture the card names and loads the weights strictly, so a card that does
+not match its weights is an error, never a silently half-loaded model.
+"""
+
+import json
+from pathlib import Path
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+
+from djscc.errors import ModelFileError
+from djscc.nn.models import JSCCConfig, JSCCModel
+
+CARD_FORMAT = "gr-djscc-model/1"
+
+# name -> (builder, default config). Later families register here too. A config may override
+# any default but ``attention``, which is what tells these three architectures apart.
+ARCHITECTURES = {
+    "djscc": (JSCCModel, JSCCConfig(attention="none")),
+    "adjscc": (JSCCModel, JSCCConfig(attention="channel")),
+    "da-djscc": (JSCCModel, JSCCConfig(attention="channel+spatial")),
+}
+# The repository's models/ folder (the package is installed in place, editable).
+MODELS_DIR = Path(__file__).resolve().parents[4] / "models"
+
+
+def build(architecture: str, **config) -> torch.nn.Module:
+    """A fresh model of a registered architecture, defaults overridden by ``config``."""
+    if architecture not in ARCHITECTURES:
+        raise ModelFileError(f"unknown architecture {architecture!r}; registered: "
+                             f"{sorted(ARCHITECTURES)}")
+    builder, defaults = ARCHITECTURES[architecture]
+    merged = {**defaults.to_dict(), **config}
+    if merged.get("attention") != getattr(defaults, "attention", None):
+        raise ModelFileError(f"invalid config for {architecture}: attention "
+                             f"{merged.get('attention')!r} is not this architecture's "
+                             f"{defaults.attention!r}")
+    try:
+        model = builder(type(defaults)(**merged))
+    except (TypeError, ValueError) as error:
+        raise ModelFileError(f"invalid config for {architecture}: {error}") from None
+    model.architecture = architecture
+    return model
+
+
+def card_path(path: str | Path) -> Path:
+    return _stem(path).with_suffix(".json")
+
+
+def weights_path(path: str | Path) -> Path:
+    return _stem(path).with_suffix(".safetensors")
+
+
+def _stem(path: str | Path) -> Path:
+    path = Path(path)
+    return path.with_suffix("") if path.suffix in (".json", ".safetensors") else path
+
+
+def save(model: torch.nn.Module, path: str | Path, card: dict) -> Path:
+    """Write NAME.safetensors and NAME.json for a model made by ``build``; ``card`` adds to it."""
+    card = {"format": CARD_FORMAT, "architecture": model.architecture,
+            "config": model.config.to_dict(),
+            "parameters": sum(p.numel() for p in model.parameters()), **card}
+    weights = {name: tensor.detach().cpu().contiguous() for name, tensor in model.state_dict().items()}
+    weights_file = weights_path(path)
+    weights_file.parent.mkdir(parents=True, exist_ok=True)
+    save_file(weights, str(weights_file), metadata={"format": CARD_FORMAT})
+    card_path(path).write_text(json.dumps(card, indent=2) + "\n")
+    return weights_file
+
+
+def read_card(path: str | Path) -> dict:
+    """The JSON card of a model, checked for the fields loading needs."""
+    file = card_path(path)
+    if not file.is_file():
+        raise ModelFileError(f"model card {file} not found (a model is NAME.safetensors + "
+                             f"NAME.json; shipped ones are in {MODELS_DIR})")
+    try:
+        card = json.loads(file.read_text())
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ModelFileError(f"model card {file} is not valid JSON: {error}") from None
+    if not isinstance(card, dict) or card.get("format") != CARD_FORMAT:
+        raise ModelFileError(f"{file} is not a gr-djscc model card (format {CARD_FORMAT!r})")
+    for key in ("architecture", "config"):
+        if key not in card:
+            raise ModelFileError(f"model card {file} lacks {key!r}")
+    return card
+
+
+def load(path: str | Path, device: str | torch.device = "cpu") -> tuple[torch.nn.Module, dict]:
+    """(model in eval mode, card) from NAME, NAME.json or NAME.safetensors, or a shipped name."""
+    path = resolve(path)
+    card = read_card(path)
+    model = build(card["architecture"], **card["config"])
+    file = weights_path(path)
+    if not file.is_file():
+        raise ModelFileError(f"model weights {file} not found")
+    try:
+        weights = load_file(str(file), device=str(device))
+    except (SafetensorError, OSError, ValueError) as error:
+        raise ModelFileError(f"{file} is not a readable safetensors file: {error}") from None
+    try:
+        model.load_state_dict(weights, strict=True)
+    except RuntimeError as error:
+        summary = str(error).split("\n", 1)[-1].strip()[:600]
+        raise ModelFileError(f"the card {card_path(path).name} does not match the weights in "
+                             f"{file.name}: {summary}") from None
+    return model.to(device).eval(), card
+
+
+def resolve(name_or_path: str | Path) -> Path:
+    """A shipped model's name (e.g. 'da-djscc_1-12') or a path, as a path stem."""
+    path = Path(name_or_path)
+    if not card_path(path).exists() and card_path(MODELS_DIR / path.name).exists():
+        return MODELS_DIR / _stem(path).name
+    return path
+
+
+def shipped() -> list[str]:
+    """Names of the models in the repository's models/ folder."""
+    return sorted(p.stem for p in MODELS_DIR.glob("*.json"))

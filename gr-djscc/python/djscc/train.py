@@ -1,0 +1,219 @@
+"""djscc-train: train a model of the zoo end to end over a simulated channel.
+
+The whole training set lives in memory (on the GPU when there is one) as uint8, and
+augmentation (flips, padded random crops) runs batched on the device: at this model size a
+DataLoader would be the bottleneck. A checkpoint is written after every epoch and a run
+started again with the same --out resumes from it. Under torchrun each process trains on its
+shard of every epoch (DistributedDataParallel).
+
+Example (reduced, CPU):
+  djscc-train --arch da-djscc --data ../shared/data/cifar10/cifar10_exact.npz --epochs 2 \
+      --out runs/da-djscc-small
+"""
+
+import argparse
+import json
+import os
+import platform
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.distributed as dist
+import torch.nn.functional as F
+from tqdm import tqdm
+
+from djscc import cli
+from djscc.data import load_images, random_crops
+from djscc.errors import InputError
+from djscc.metrics import psnr_from_mse
+from djscc.nn import zoo
+from djscc.nn.channels import make_channel
+
+CROP_PADDING = 2  # reflect-pad then crop back: small translations
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="djscc-train", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--arch", required=True, choices=sorted(zoo.ARCHITECTURES))
+    parser.add_argument("--latent-channels", type=int, default=8,
+                        help="latent channels c: k/n = c/96 (8 -> 1/12, 16 -> 1/6)")
+    parser.add_argument("--data", required=True, help="cifar10, cifar100, an .npz or a folder")
+    parser.add_argument("--data-root", default="data", help="download folder for cifar10/100")
+    parser.add_argument("--crops-per-epoch", type=int, default=50000,
+                        help="for an image folder: random 32x32 crops drawn each epoch")
+    parser.add_argument("--out", required=True, help="NAME: writes NAME.safetensors/.json/.ckpt.pt")
+    snr = parser.add_mutually_exclusive_group()
+    snr.add_argument("--snr", type=float, help="train at one SNR (dB)")
+    snr.add_argument("--snr-range", type=float, nargs=2, default=[0.0, 20.0], metavar=("LO", "HI"),
+                     help="SNR drawn uniformly per image (dB), default 0 20")
+    parser.add_argument("--channel", default="awgn", choices=["awgn", "rayleigh"])
+    parser.add_argument("--epochs", type=int, default=300)
+    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--lr", type=float, default=1e-3, help="Adam, cosine-decayed to lr/100")
+    parser.add_argument("--weight-decay", type=float, default=1e-5)
+    parser.add_argument("--limit", type=int, help="train on the first N images only")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--threads", type=int, help="torch CPU threads")
+    parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    parser.add_argument("--compile", action="store_true", help="torch.compile the model")
+    parser.add_argument("--restart", action="store_true", help="ignore an existing checkpoint")
+    parser.add_argument("--note", default="", help="free text stored in the card")
+    args = parser.parse_args(argv)
+    if args.snr is not None:
+        args.snr_range = [args.snr, args.snr]
+    if args.snr_range[0] > args.snr_range[1]:
+        parser.error("--snr-range LO must not exceed HI")
+    return args
+
+
+def load_training_set(args, rng: np.random.Generator) -> np.ndarray:
+    """(N, 32, 32, 3) uint8: the dataset, or random crops of a folder's images."""
+    image_set = load_images(args.data, "train", args.data_root).limit(args.limit)
+    images = image_set.images
+    if isinstance(images, list) or images.shape[1:3] != (32, 32):
+        images = random_crops(images, args.crops_per_epoch, 32, rng)
+    if len(images) == 0:
+        raise InputError(f"{args.data} has no training images")
+    return images
+
+
+def augment(batch: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    """Random horizontal flips and padded random crops, per image, on the batch's device."""
+    size, device = batch.shape[-1], batch.device
+    flip = torch.rand(batch.shape[0], device=device, generator=generator) < 0.5
+    batch = torch.where(flip[:, None, None, None], batch.flip(-1), batch)
+    padded = F.pad(batch, [CROP_PADDING] * 4, mode="reflect")
+    offsets = torch.randint(0, 2 * CROP_PADDING + 1, (2, batch.shape[0]), device=device,
+                            generator=generator)
+    steps = torch.arange(size, device=device)
+    rows, cols = offsets[0][:, None] + steps, offsets[1][:, None] + steps
+    index = torch.arange(batch.shape[0], device=device)[:, None, None]
+    return padded.permute(0, 2, 3, 1)[index, rows[:, :, None], cols[:, None, :]].permute(0, 3, 1, 2)
+
+
+class Checkpoint:
+    """Everything a resumed run needs, written atomically after every epoch."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def save(self, model, optimizer, scheduler, epoch: int, history: list, generator) -> None:
+        state = {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                 "scheduler": scheduler.state_dict(), "epoch": epoch, "history": history,
+                 "generator": generator.get_state()}
+        temporary = self.path.with_suffix(".tmp")
+        torch.save(state, temporary)
+        os.replace(temporary, self.path)
+
+    def load(self, model, optimizer, scheduler, generator) -> tuple[int, list]:
+        state = torch.load(self.path, map_location="cpu", weights_only=True)
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
+        generator.set_state(state["generator"])
+        return state["epoch"], state["history"]
+
+
+def train(argv=None) -> int:
+    args = parse_args(argv)
+    cli.set_threads(args.threads)
+    distributed = "WORLD_SIZE" in os.environ
+    rank, world = 0, 1
+    device = torch.device(args.device)
+    if distributed:
+        dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
+        rank, world = dist.get_rank(), dist.get_world_size()
+        if device.type == "cuda":
+            device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", 0)))
+            torch.cuda.set_device(device)
+    torch.manual_seed(args.seed)
+    rng = np.random.default_rng(args.seed)
+
+    images = torch.from_numpy(load_training_set(args, rng)).to(device).permute(0, 3, 1, 2)
+    model = zoo.build(args.arch, latent_channels=args.latent_channels).to(device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
+    steps_per_epoch = max(1, len(images) // (args.batch_size * world))
+    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(
+        optimizer, T_max=args.epochs * steps_per_epoch, eta_min=args.lr / 100)
+    generator = torch.Generator(device=device).manual_seed(args.seed)
+
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    checkpoint = Checkpoint(out.with_suffix(".ckpt.pt"))
+    start_epoch, history = 0, []
+    if checkpoint.path.exists() and not args.restart:
+        start_epoch, history = checkpoint.load(model, optimizer, scheduler, generator)
+        if rank == 0:
+            print(f"resuming {checkpoint.path} after epoch {start_epoch}")
+
+    trained = model
+    if distributed:
+        trained = torch.nn.parallel.DistributedDataParallel(model)
+    if args.compile:
+        trained = torch.compile(trained)
+    channel = make_channel(args.channel)
+    low, high = args.snr_range
+
+    for epoch in range(start_epoch, args.epochs):
+        model.train()
+        started = time.time()
+        order = torch.randperm(len(images), device=device, generator=generator)
+        order = order[: steps_per_epoch * args.batch_size * world][rank::world]
+        squared_error, seen = 0.0, 0
+        bar = tqdm(order.split(args.batch_size), desc=f"epoch {epoch + 1}/{args.epochs}",
+                   disable=rank != 0, leave=False)
+        for index in bar:
+            batch = augment(images[index].float().div_(255.0), generator)
+            snr_db = low + (high - low) * torch.rand(len(index), device=device, generator=generator)
+            output = trained(batch, channel, snr_db, generator)
+            loss = F.mse_loss(output, batch)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            scheduler.step()
+            squared_error += loss.item() * len(index)
+            seen += len(index)
+            bar.set_postfix(psnr=f"{psnr_from_mse(squared_error / seen):.2f}")
+        if rank == 0:
+            history.append({"epoch": epoch + 1, "train_psnr_db": round(psnr_from_mse(squared_error / seen), 3),
+                            "lr": scheduler.get_last_lr()[0], "seconds": round(time.time() - started, 1)})
+            print(json.dumps(history[-1]), flush=True)
+            checkpoint.save(model, optimizer, scheduler, epoch + 1, history, generator)
+
+    if rank == 0:
+        zoo.save(model.cpu(), out, training_card(args, history, len(images), world))
+        print(f"saved {zoo.weights_path(out)} and {zoo.card_path(out)}")
+    if distributed:
+        dist.destroy_process_group()
+    return 0
+
+
+def training_card(args, history: list, image_count: int, world: int) -> dict:
+    """The card's record of how the model was trained."""
+    low, high = args.snr_range
+    return {
+        "name": Path(args.out).name,
+        "training": {
+            "data": args.data, "images": image_count, "augmentation": "flips, padded crops",
+            "channel": args.channel,
+            "snr_db": low if low == high else [low, high],
+            "epochs": len(history) and history[-1]["epoch"], "batch_size": args.batch_size * world,
+            "optimizer": f"Adam lr {args.lr} cosine to {args.lr / 100}, weight decay {args.weight_decay}",
+            "loss": "MSE", "seed": args.seed,
+            "device": f"{args.device} x{world} ({platform.processor() or platform.machine()})",
+            "wall_seconds": round(sum(h["seconds"] for h in history), 1),
+            "final_train_psnr_db": history[-1]["train_psnr_db"] if history else None,
+            "note": args.note,
+        },
+    }
+
+
+def main(argv=None) -> int:
+    return cli.run(train, argv)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,64 @@
+"""djscc-eval and djscc-complexity: reports, reproducibility, bad input."""
+
+import json
+
+import pytest
+
+from djscc import complexity, evaluate
+from djscc.errors import InputError
+
+
+def test_snr_grid_parsing():
+    assert evaluate.parse_snr_grid(["-5:5:2.5", "20"]) == [-5.0, -2.5, 0.0, 2.5, 5.0, 20.0]
+    for bad in (["ten"], ["0:10:0"], ["100"]):
+        with pytest.raises(InputError):
+            evaluate.parse_snr_grid(bad)
+
+
+def test_report_json_plot_and_reproducibility(tiny_model_path, tmp_path):
+    argv = [str(tiny_model_path), "--data", "samples", "--limit", "8", "--snr", "0", "20",
+            "--realizations", "3", "--threads", "2"]
+    assert evaluate.main([*argv, "--json", str(tmp_path / "a.json"),
+                          "--plot", str(tmp_path / "a.png")]) == 0
+    assert evaluate.main([*argv, "--json", str(tmp_path / "b.json")]) == 0
+    a = json.loads((tmp_path / "a.json").read_text())
+    assert a == json.loads((tmp_path / "b.json").read_text())
+    assert a["images"] == 8 and a["realizations"] == 3 and a["snr_db"] == [0.0, 20.0]
+    curve = a["models"]["tiny"]
+    assert len(curve["psnr_db"]["mean"]) == 2 and all(c > 0 for c in curve["ssim"]["ci95"])
+    assert (tmp_path / "a.png").stat().st_size > 10_000
+
+
+def test_rayleigh_on_differently_sized_images(tiny_model_path, tmp_path):
+    assert evaluate.main([str(tiny_model_path), "--data", "samples-kodak", "--snr", "10",
+                          "--realizations", "2", "--channel", "rayleigh", "--pilots", "8",
+                          "--json", str(tmp_path / "r.json")]) == 0
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["channel"] == "rayleigh" and report["images"] == 3
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["--snr", "99"], "out of the supported range"),
+    (["--data", "/missing.npz"], "not found"),
+    (["--data", __file__], "not a readable .npz"),
+])
+def test_bad_evaluation_input(tiny_model_path, capsys, argv, message):
+    assert evaluate.main([str(tiny_model_path), *argv]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_missing_model_is_one_line_not_a_traceback(capsys):
+    assert evaluate.main(["no-such-model"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: model card") and "Traceback" not in err
+
+
+def test_complexity_table(tmp_path):
+    assert complexity.main(["djscc", "da-djscc", "--runs", "5", "--json", str(tmp_path / "c.json"),
+                            "--plot", str(tmp_path / "c.png")]) == 0
+    report = json.loads((tmp_path / "c.json").read_text())
+    rows = report["models"]
+    assert rows["djscc (untrained)"]["parameters"] == 143444
+    assert rows["djscc (untrained)"]["size_mb"] == pytest.approx(0.547, abs=0.001)
+    assert rows["da-djscc (untrained)"]["mflops"] > rows["djscc (untrained)"]["mflops"] > 10
+    assert report["threads"] == 1

@@ -1,0 +1,94 @@
+"""djscc-train on CPU: a reduced run, resuming, folders, torchrun, bad input."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from djscc import train
+from djscc.nn import zoo
+
+
+
+def run_train(tmp_path, *extra):
+    return train.main(["--arch", "da-djscc", "--data", "samples", "--batch-size", "8",
+                       "--threads", "2", "--out", str(tmp_path / "m"), *extra])
+
+
+def test_reduced_cpu_run_learns_and_writes_model_and_card(tmp_path, capsys):
+    assert run_train(tmp_path, "--epochs", "16", "--lr", "3e-3") == 0
+    history = [json.loads(line) for line in capsys.readouterr().out.splitlines()
+               if line.startswith("{")]
+    assert [h["epoch"] for h in history] == list(range(1, 17))
+    assert history[-1]["train_psnr_db"] > history[0]["train_psnr_db"] + 1.0
+    model, card = zoo.load(tmp_path / "m")
+    assert card["training"]["epochs"] == 16 and card["training"]["snr_db"] == [0.0, 20.0]
+    assert card["architecture"] == "da-djscc" and card["training"]["seed"] == 0
+
+
+def test_stopped_run_resumes_from_its_checkpoint(tmp_path, capsys, monkeypatch):
+    """A run killed during epoch 3 and started again ends with the same weights."""
+    assert run_train(tmp_path / "straight", "--epochs", "4") == 0
+    straight, _ = zoo.load(tmp_path / "straight" / "m")
+
+    calls = {"count": 0}
+    original_augment = train.augment
+
+    def augment_then_die(batch, generator):
+        calls["count"] += 1
+        if calls["count"] == 2 * 8 + 1:  # first batch of epoch 3 (8 batches an epoch)
+            raise KeyboardInterrupt
+        return original_augment(batch, generator)
+
+    monkeypatch.setattr(train, "augment", augment_then_die)
+    with pytest.raises(KeyboardInterrupt):
+        run_train(tmp_path / "stopped", "--epochs", "4")
+    monkeypatch.setattr(train, "augment", original_augment)
+    capsys.readouterr()
+    assert run_train(tmp_path / "stopped", "--epochs", "4") == 0
+    out = capsys.readouterr().out
+    assert "after epoch 2" in out
+    assert [json.loads(line)["epoch"] for line in out.splitlines() if line.startswith("{")] == [3, 4]
+    resumed, card = zoo.load(tmp_path / "stopped" / "m")
+    assert card["training"]["epochs"] == 4
+    for name, tensor in straight.state_dict().items():
+        assert torch.allclose(tensor, resumed.state_dict()[name], atol=1e-6), name
+
+
+def test_fixed_snr_and_image_folder_crops(tmp_path):
+    code = train.main(["--arch", "djscc", "--snr", "7", "--data", "samples-kodak",
+                       "--crops-per-epoch", "64", "--epochs", "1", "--batch-size", "32",
+                       "--out", str(tmp_path / "k")])
+    assert code == 0
+    assert zoo.read_card(tmp_path / "k")["training"]["snr_db"] == 7.0
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["--data", "/no/such/place"], "not found"),
+    (["--data", "samples", "--snr-range", "20", "0"], None),
+])
+def test_bad_training_input_is_a_clear_error(tmp_path, capsys, argv, message):
+    args = ["--arch", "djscc", "--epochs", "1", "--out", str(tmp_path / "x"), *argv]
+    if message is None:
+        with pytest.raises(SystemExit):
+            train.main(args)
+        assert "LO must not exceed HI" in capsys.readouterr().err
+    else:
+        assert train.main(args) == 2
+        assert message in capsys.readouterr().err
+
+
+def test_torchrun_data_parallel_on_cpu(tmp_path):
+    """Two processes (gloo) train one model; rank 0 writes it."""
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    result = subprocess.run(
+        [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2",
+         "--master_port", "29533", "-m", "djscc.train", "--arch", "adjscc", "--data", "samples",
+         "--epochs", "1", "--batch-size", "8", "--out", str(tmp_path / "ddp")],
+        capture_output=True, text=True, timeout=300, env=env)
+    assert result.returncode == 0, result.stderr[-2000:]
+    card = zoo.read_card(tmp_path / "ddp")
+    assert card["training"]["batch_size"] == 16 and "x2" in card["training"]["device"]
