@@ -72,3 +72,10 @@ def test_encoder_rejects_wrong_images_clearly(bad):
     model = zoo.build("djscc")
     with pytest.raises(InputError, match="image"):
         model.encode(bad, ChannelState.awgn(torch.zeros(len(bad))))
+
+
+@pytest.mark.parametrize("snr_db,message", [(float("nan"), "NaN"), (200.0, "out of the supported range")])
+def test_channel_state_out_of_range_is_refused(snr_db, message):
+    model = zoo.build("da-djscc")
+    with pytest.raises(InputError, match=message):
+        model.encode(torch.rand(1, 3, 32, 32), ChannelState.awgn(torch.tensor([snr_db])))

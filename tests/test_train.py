@@ -1,5 +1,6 @@
 """djscc-train on CPU: a reduced run, resuming, folders, torchrun, bad input."""
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -79,6 +80,13 @@ def test_bad_training_input_is_a_clear_error(tmp_path, capsys, argv, message):
     else:
         assert train.main(args) == 2
         assert message in capsys.readouterr().err
+
+
+@pytest.mark.skipif(importlib.util.find_spec("torchvision") is not None,
+                    reason="torchvision is installed: --data cifar10 would download")
+def test_cifar_download_without_torchvision_says_what_to_install(tmp_path, capsys):
+    assert train.main(["--arch", "djscc", "--data", "cifar10", "--out", str(tmp_path / "x")]) == 2
+    assert "pip install 'gr-djscc[download]'" in capsys.readouterr().err
 
 
 def test_torchrun_data_parallel_on_cpu(tmp_path):

@@ -26,9 +26,7 @@ from djscc.errors import InputError
 from djscc.metrics import psnr_per_image, ssim_per_image, to_uint8
 from djscc.nn import zoo
 from djscc.nn.channels import ChannelState, make_channel
-from djscc.nn.models import DOWNSAMPLING
-
-SNR_LIMITS_DB = (-30.0, 60.0)  # beyond these the models' conditioning is meaningless
+from djscc.nn.models import DOWNSAMPLING, SNR_LIMITS_DB
 
 
 def parse_snr_grid(items: list[str]) -> list[float]:

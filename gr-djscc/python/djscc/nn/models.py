@@ -21,6 +21,7 @@ ATTENTION_KINDS = ("none", "channel", "channel+spatial")
 CSI_FEATURES = ("effective_snr_db", "snr_db", "h_abs")
 DB_SCALE = 20.0  # SNRs enter the attention MLPs as dB / 20, so 0..20 dB maps to 0..1
 DOWNSAMPLING = 4  # two stride-2 layers
+SNR_LIMITS_DB = (-30.0, 60.0)  # conditioning beyond these is extrapolation with no meaning
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,7 @@ class JSCCModel(nn.Module):
 
     def csi_tensor(self, state: ChannelState) -> torch.Tensor:
         """The conditioning input (B, n_csi) from a measured channel state."""
+        check_channel_state(state)
         columns = []
         for name in self.config.csi_features:
             value = getattr(state, name)
@@ -166,3 +168,14 @@ def check_images(images: torch.Tensor) -> None:
     if height % DOWNSAMPLING or width % DOWNSAMPLING or height == 0 or width == 0:
         raise InputError(f"image height and width must be positive multiples of "
                          f"{DOWNSAMPLING}; got {height}x{width}")
+
+
+def check_channel_state(state: ChannelState) -> None:
+    """Reject channel states no model was made for: NaN, or an SNR far out of range."""
+    low, high = SNR_LIMITS_DB
+    snr, h_abs = state.snr_db, state.h_abs
+    if not (torch.isfinite(snr).all() and torch.isfinite(h_abs).all()):
+        raise InputError("channel state has NaN or infinite values (SNR or |h|)")
+    if snr.numel() and (snr.min() < low or snr.max() > high):
+        raise InputError(f"SNR {snr.min().item():g}..{snr.max().item():g} dB is out of the "
+                         f"supported range {low:g}..{high:g} dB")
