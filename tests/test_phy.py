@@ -1,0 +1,160 @@
+"""The numpy PHY: pulse, frame, and the burst receiver's estimates at known impairments."""
+
+import numpy as np
+import pytest
+
+from djscc.phy.frame import CrcError, FrameFormat, Header, build_frame
+from djscc.phy.impair import impair
+from djscc.phy.pulse import matched_filter, rrc_taps, shape
+from djscc.phy.receiver import BurstReceiver
+from djscc.phy.transmitter import modulate
+
+FMT = FrameFormat()
+
+
+def random_payload(rng, count):
+    return ((rng.standard_normal(count) + 1j * rng.standard_normal(count)) / np.sqrt(2)).astype(np.complex64)
+
+
+def send(rng, snr_db, payload_symbols=512, counter=0, **impairments):
+    payload = random_payload(rng, payload_symbols)
+    header = Header(counter, 3, 2, payload_symbols // 2)
+    received = impair(modulate(header, payload), snr_db, rng, lead=500, tail=700, **impairments)
+    return header, payload, received
+
+
+def receive(samples, chunk=None):
+    receiver = BurstReceiver()
+    chunk = chunk or len(samples)
+    frames = [f for i in range(0, len(samples), chunk) for f in receiver.process(samples[i:i + chunk])]
+    return frames + receiver.flush(), receiver.stats
+
+
+def test_rrc_is_nyquist_after_matched_filter():
+    taps = rrc_taps(4, 0.35, 8)
+    assert np.sum(taps**2) == pytest.approx(1.0, rel=1e-5)
+    symbols = np.exp(1j * np.pi / 2 * np.random.default_rng(0).integers(4, size=200))
+    filtered = matched_filter(shape(symbols, 4, taps), taps)
+    delay = (len(taps) - 1) // 2
+    recovered = filtered[delay: delay + 200 * 4: 4]
+    isi_db = 10 * np.log10(np.mean(np.abs(recovered[10:-10] - symbols[10:-10]) ** 2))
+    assert isi_db < -30  # the 8-symbol truncation of the pulse; far below any SNR in use
+
+
+def test_header_round_trip_and_crc_catches_every_single_bit_flip():
+    header = Header(counter=513, model_id=7, images=3, symbols_per_image=256)
+    assert Header.from_bits(header.to_bits()) == header
+    for bit in range(64):
+        bits = header.to_bits()
+        bits[bit] ^= 1
+        with pytest.raises(CrcError):
+            Header.from_bits(bits)
+
+
+def test_overhead_is_stated():
+    one = FMT.overhead(256)
+    assert one["total"] == 128 + 512 + 17 + 16 + 256
+    assert FMT.overhead(256 * 16)["efficiency"] > 0.8 > one["efficiency"]
+
+
+@pytest.mark.parametrize("snr_db", [5.0, 10.0, 20.0])
+def test_payload_snr_and_estimates_at_known_impairments(snr_db):
+    rng = np.random.default_rng(int(snr_db))
+    estimates, payload_errors, cfo_errors = [], [], []
+    for trial in range(12):
+        cfo, delay = rng.uniform(-2e-3, 2e-3), rng.uniform(0, 4)
+        header, payload, samples = send(rng, snr_db, counter=trial, cfo=cfo, delay=delay,
+                                        gain=0.8 * np.exp(1j * rng.uniform(-np.pi, np.pi)))
+        (frame,), stats = receive(samples)
+        assert frame.header == header
+        estimates.append(frame.snr_db)
+        payload_errors.append(np.mean(np.abs(frame.payload - payload) ** 2))
+        cfo_errors.append(frame.cfo - cfo)
+    true_snr = snr_db + 20 * np.log10(0.8)
+    rms = np.sqrt(np.mean((np.array(estimates) - true_snr) ** 2))
+    assert rms < 0.5, f"SNR estimate RMS error {rms:.2f} dB"
+    payload_snr = -10 * np.log10(np.mean(payload_errors))
+    assert payload_snr > true_snr - 0.5, f"payload SNR {payload_snr:.2f} dB vs {true_snr:.2f}"
+    assert np.max(np.abs(cfo_errors)) < 1e-5  # cycles/sample
+
+
+def test_detects_at_least_99_percent_of_frames_at_0db():
+    rng = np.random.default_rng(0)
+    decoded = 0
+    for trial in range(100):
+        header, _, samples = send(rng, 0.0, payload_symbols=256, counter=trial,
+                                  cfo=rng.uniform(-2e-3, 2e-3), delay=rng.uniform(0, 4))
+        frames, _ = receive(samples)
+        decoded += len(frames) == 1 and frames[0].header == header
+    assert decoded >= 99
+
+
+def test_streaming_in_chunks_gives_the_same_frames_as_one_block():
+    rng = np.random.default_rng(3)
+    bursts = [send(rng, 15.0, counter=i, delay=rng.uniform(0, 4))[2] for i in range(4)]
+    stream = np.concatenate(bursts)
+    whole, _ = receive(stream)
+    chunked, _ = receive(stream, chunk=777)
+    assert [f.header.counter for f in whole] == [0, 1, 2, 3]
+    assert [f.header for f in chunked] == [f.header for f in whole]
+    for a, b in zip(whole, chunked):
+        assert np.allclose(a.payload, b.payload, atol=1e-3) and a.start_sample == b.start_sample
+
+
+def test_start_sample_points_at_the_burst():
+    rng = np.random.default_rng(4)
+    _, _, samples = send(rng, 20.0, delay=0.0)
+    (frame,), _ = receive(samples)
+    assert abs(frame.start_sample - 500) <= 1
+
+
+def test_no_detection_on_a_million_noise_samples():
+    rng = np.random.default_rng(6)
+    noise = impair(np.zeros(1_000_000, np.complex64), 0.0, rng)
+    frames, stats = receive(noise, chunk=65536)
+    assert frames == [] and stats.detections == 0 and stats.crc_failures == 0
+
+
+def test_garbage_is_counted_never_raised():
+    """NaN, infinite and huge samples are zeroed and counted; a bad CRC is counted."""
+    rng = np.random.default_rng(7)
+    header, payload, samples = send(rng, 20.0)
+    samples[3500:3600] = np.nan  # in the payload (the header ends near sample 3060)
+    samples[3700] = np.inf
+    samples[3800:3810] = 1e30
+    frames, stats = receive(samples)
+    assert stats.invalid_samples == 111 and len(frames) == 1  # the pilots carry it through
+    # a bad CRC: the header announces a frame, but its bits were flipped on the air
+    symbols = build_frame(header, payload, FMT)
+    symbols[128:136] *= -1  # the first header bit, all 8 chips
+    taps = rrc_taps(FMT.sps, FMT.rolloff, FMT.filter_span)
+    corrupted = impair(shape(symbols, FMT.sps, taps), 20.0, rng, lead=300, tail=300)
+    frames, stats = receive(corrupted)
+    assert frames == [] and stats.crc_failures == 1
+
+
+def test_truncated_burst_is_counted():
+    rng = np.random.default_rng(8)
+    _, _, samples = send(rng, 20.0, payload_symbols=2048)
+    frames, stats = receive(samples[: 500 + 4 * 1500])
+    assert frames == [] and stats.truncated == 1
+
+
+def test_fuzz_random_iq_never_raises():
+    rng = np.random.default_rng(9)
+    receiver = BurstReceiver()
+    for _ in range(200):
+        kind = rng.integers(4)
+        length = int(rng.integers(0, 5000))
+        if kind == 0:
+            chunk = rng.standard_normal(length) + 1j * rng.standard_normal(length)
+        elif kind == 1:
+            chunk = np.exp(1j * rng.uniform(0, 6.3, length)) * 10.0 ** rng.uniform(-20, 20)
+        elif kind == 2:
+            chunk = np.full(length, complex(rng.choice([0, np.nan, np.inf, 1e38])))
+        else:  # a preamble followed by garbage: detection, then a header of noise
+            chunk = np.concatenate([modulate(Header(1, 1, 1, 16), np.ones(16))[:700],
+                                    rng.standard_normal(length).astype(np.complex64)])
+        receiver.process(chunk.astype(np.complex64))
+    receiver.flush()
+    assert receiver.stats.samples > 0
