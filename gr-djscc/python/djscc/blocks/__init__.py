@@ -1,0 +1,16 @@
+"""GNU Radio blocks of gr-djscc: thin glue over djscc.nn and djscc.phy.
+
+Per-image data travels as PDUs (meta dict + vector); inference runs in message handlers,
+never in a streaming work(). Keep a reference to every block in the flowgraph.
+"""
+
+from djscc.blocks.burst_receiver import burst_receiver
+from djscc.blocks.burst_source import burst_source
+from djscc.blocks.decoder import decoder
+from djscc.blocks.encoder import encoder
+from djscc.blocks.framer import framer
+from djscc.blocks.image_sink import image_sink
+from djscc.blocks.image_source import image_source
+
+__all__ = ["burst_receiver", "burst_source", "decoder", "encoder", "framer", "image_sink",
+           "image_source"]

@@ -1,0 +1,57 @@
+"""Burst source: frame PDUs -> a sample stream, bursts separated by gaps of silence.
+
+Where the stream goes through a software channel, the gaps become noise, so the receiver
+has to find each burst for itself. After the end-of-stream PDU it sends ``tail`` zeros and
+finishes, which ends a run-to-completion flowgraph. (For a radio, GNU Radio's
+pdu_to_tagged_stream in front of the sink does the same job with length tags.)
+"""
+
+import collections
+
+import numpy as np
+import pmt
+from gnuradio import gr
+
+from djscc.blocks import pdu
+
+
+class burst_source(gr.sync_block):
+    def __init__(self, gap: int = 1000, tail: int = 4000):
+        gr.sync_block.__init__(self, name="djscc_burst_source", in_sig=None, out_sig=[np.complex64])
+        self.gap, self.tail = int(gap), int(tail)
+        self.queue: collections.deque[np.ndarray] = collections.deque()
+        self.current = np.zeros(0, np.complex64)
+        self.finished = False
+        self.bursts = 0
+        self.message_port_register_in(pmt.intern("frames"))
+        self.set_msg_handler(pmt.intern("frames"), self.handle)
+
+    def handle(self, message):
+        if pdu.is_end_of_stream(message):
+            self.queue.append(np.zeros(self.tail, np.complex64))
+            self.finished = True
+            return
+        try:
+            _, samples = pdu.parse(message, np.complex64)
+        except ValueError as error:
+            gr.log.warn(f"djscc burst_source: {error}")
+            return
+        self.queue.append(np.concatenate([np.zeros(self.gap, np.complex64), samples]))
+        self.bursts += 1
+
+    def work(self, input_items, output_items):
+        out = output_items[0]
+        written = 0
+        while written < len(out):
+            if len(self.current) == 0:
+                if not self.queue:
+                    break
+                self.current = self.queue.popleft()
+                continue
+            count = min(len(out) - written, len(self.current))
+            out[written:written + count] = self.current[:count]
+            self.current = self.current[count:]
+            written += count
+        if written == 0 and self.finished and not self.queue:
+            return -1  # WORK_DONE
+        return written

@@ -1,0 +1,56 @@
+"""Decoder: payload PDUs (with the measured channel state) -> image PDUs."""
+
+import numpy as np
+import pmt
+import torch
+from gnuradio import gr
+
+from djscc.blocks import pdu
+from djscc.metrics import to_uint8
+from djscc.nn import zoo
+from djscc.nn.channels import ChannelState
+from djscc.nn.models import SNR_LIMITS_DB
+
+
+class decoder(gr.basic_block):
+    """Decodes every image of a frame with ``model``, conditioned on the SNR the receiver
+    measured. Frames of another model id or image size are counted and dropped."""
+
+    def __init__(self, model: str = "da-djscc_1-12", model_id: int = 1, image_size: int = 32,
+                 threads: int = 1):
+        gr.basic_block.__init__(self, name="djscc_decoder", in_sig=None, out_sig=None)
+        torch.set_num_threads(threads)
+        self.model, self.card = zoo.load(model)
+        self.model_id, self.image_size = model_id, image_size
+        self.symbols_per_image = self.model.symbols_per_image(image_size, image_size)
+        self.counts = {"frames": 0, "images": 0, "unknown_model": 0, "wrong_size": 0, "bad_pdu": 0}
+        self.out = pmt.intern("images")
+        self.message_port_register_out(self.out)
+        self.message_port_register_in(pmt.intern("frames"))
+        self.set_msg_handler(pmt.intern("frames"), self.handle)
+
+    @torch.no_grad()
+    def handle(self, message):
+        try:
+            meta, payload = pdu.parse(message, np.complex64)
+            images, per_image = int(meta["images"]), int(meta["symbols_per_image"])
+        except (ValueError, KeyError, TypeError):
+            self.counts["bad_pdu"] += 1
+            return
+        if int(meta.get("model_id", -1)) != self.model_id:
+            self.counts["unknown_model"] += 1
+            return
+        if per_image != self.symbols_per_image or len(payload) != images * per_image:
+            self.counts["wrong_size"] += 1
+            return
+        self.counts["frames"] += 1
+        snr = float(np.clip(np.nan_to_num(meta.get("snr_db", 0.0)), *SNR_LIMITS_DB))
+        state = ChannelState.awgn(torch.full((images,), snr))
+        symbols = torch.from_numpy(payload.reshape(images, per_image).copy())
+        decoded = to_uint8(self.model.decode(symbols, state, (self.image_size, self.image_size)))
+        for index, image in enumerate(decoded.permute(0, 2, 3, 1).numpy()):
+            self.counts["images"] += 1
+            image_meta = {**{k: meta[k] for k in ("snr_db", "h_abs", "cfo_hz", "counter") if k in meta},
+                          "image_id": int(meta["counter"]) + index,
+                          "height": self.image_size, "width": self.image_size}
+            self.message_port_pub(self.out, pdu.make(image_meta, image))

@@ -1,0 +1,59 @@
+"""Framer: symbol PDUs -> burst PDUs of RRC-shaped samples (djscc.phy frame format)."""
+
+import numpy as np
+import pmt
+from gnuradio import gr
+
+from djscc.blocks import pdu
+from djscc.phy.frame import FrameFormat, Header
+from djscc.phy.transmitter import modulate
+
+
+class framer(gr.basic_block):
+    """Packs ``images_per_frame`` images' symbols into one frame (header: the first
+    image's id as frame counter, model id, image count, symbols per image). An
+    end-of-stream PDU flushes a partial frame and is passed on."""
+
+    def __init__(self, images_per_frame: int = 1, sps: int = 4, rolloff: float = 0.35):
+        gr.basic_block.__init__(self, name="djscc_framer", in_sig=None, out_sig=None)
+        if not 1 <= images_per_frame <= 255:
+            raise ValueError("images_per_frame must be 1..255")
+        self.format = FrameFormat(sps=sps, rolloff=rolloff)
+        self.images_per_frame = images_per_frame
+        self.pending: list[tuple[dict, np.ndarray]] = []
+        self.frames = 0
+        self.out = pmt.intern("frames")
+        self.message_port_register_out(self.out)
+        self.message_port_register_in(pmt.intern("symbols"))
+        self.set_msg_handler(pmt.intern("symbols"), self.handle)
+
+    def handle(self, message):
+        if pdu.is_end_of_stream(message):
+            self._send()
+            self.message_port_pub(self.out, message)
+            return
+        try:
+            meta, symbols = pdu.parse(message, np.complex64)
+        except ValueError as error:
+            gr.log.warn(f"djscc framer: {error}")
+            return
+        if self.pending and (len(symbols) != len(self.pending[0][1])
+                             or meta.get("model_id") != self.pending[0][0].get("model_id")):
+            self._send()  # a frame carries images of one model and one size
+        self.pending.append((meta, symbols))
+        if len(self.pending) == self.images_per_frame:
+            self._send()
+
+    def _send(self):
+        if not self.pending:
+            return
+        first = self.pending[0][0]
+        header = Header(counter=int(first.get("image_id", self.frames)) % 65536,
+                        model_id=int(first.get("model_id", 0)), images=len(self.pending),
+                        symbols_per_image=len(self.pending[0][1]))
+        samples = modulate(header, np.concatenate([s for _, s in self.pending]), self.format)
+        meta = {"counter": header.counter, "images": header.images,
+                "image_ids": [int(m.get("image_id", -1)) for m, _ in self.pending]}
+        self.pending = []
+        self.frames += 1
+        self.message_port_pub(self.out, pdu.make(meta, samples))

@@ -1,0 +1,92 @@
+"""Image sink: received images vs the sent ones, per image and in summary.
+
+Prints a line per image (PSNR, SSIM, estimated and true SNR); at stop() prints a summary
+and, with ``out_dir``, writes summary.json and mosaic.png (sent over received).
+"""
+
+import json
+import threading
+from pathlib import Path
+
+import numpy as np
+import pmt
+import torch
+from gnuradio import gr
+
+from djscc.blocks import pdu
+from djscc.metrics import psnr_per_image, ssim_per_image
+from djscc.mosaic import save_mosaic
+
+MOSAIC_IMAGES = 16
+
+
+class image_sink(gr.basic_block):
+    def __init__(self, out_dir: str = "", true_snr_db: float = float("nan"), quiet: bool = False):
+        gr.basic_block.__init__(self, name="djscc_image_sink", in_sig=None, out_sig=None)
+        self.out_dir = Path(out_dir) if out_dir else None
+        self.true_snr_db, self.quiet = float(true_snr_db), quiet
+        self.sent: dict[int, np.ndarray] = {}
+        self.received: dict[int, np.ndarray] = {}
+        self.results: list[dict] = []
+        self.lock = threading.Lock()
+        for name, handler in (("images", self.handle_received), ("reference", self.handle_sent)):
+            self.message_port_register_in(pmt.intern(name))
+            self.set_msg_handler(pmt.intern(name), handler)
+
+    @staticmethod
+    def _image(message):
+        meta, pixels = pdu.parse(message, np.uint8)
+        return meta, pixels.reshape(int(meta["height"]), int(meta["width"]), 3)
+
+    def handle_sent(self, message):
+        if pdu.is_end_of_stream(message):
+            return
+        meta, image = self._image(message)
+        with self.lock:
+            self.sent[int(meta["image_id"])] = image
+
+    def handle_received(self, message):
+        meta, image = self._image(message)
+        image_id = int(meta["image_id"])
+        with self.lock:
+            reference = self.sent.get(image_id)
+            self.received[image_id] = image
+        result = {"image_id": image_id, "snr_est_db": round(float(meta.get("snr_db", np.nan)), 3),
+                  "true_snr_db": self.true_snr_db, "cfo_hz": round(float(meta.get("cfo_hz", np.nan)), 1)}
+        if reference is not None and reference.shape == image.shape:
+            a = torch.from_numpy(reference).permute(2, 0, 1)[None]
+            b = torch.from_numpy(image).permute(2, 0, 1)[None]
+            result["psnr_db"] = round(float(psnr_per_image(a, b)[0]), 3)
+            result["ssim"] = round(float(ssim_per_image(a, b)[0]), 4)
+        self.results.append(result)
+        if not self.quiet:
+            print(f"image {image_id:5d}: PSNR {result.get('psnr_db', float('nan')):6.2f} dB  "
+                  f"SSIM {result.get('ssim', float('nan')):.3f}  SNR est {result['snr_est_db']:6.2f} dB"
+                  f" (true {self.true_snr_db:g})", flush=True)
+
+    def summary(self) -> dict:
+        measured = [r for r in self.results if "psnr_db" in r]
+        estimates = np.array([r["snr_est_db"] for r in self.results], float)
+        return {
+            "sent": len(self.sent), "received": len(self.results),
+            "lost": len(set(self.sent) - set(self.received)),
+            "mean_psnr_db": round(float(np.mean([r["psnr_db"] for r in measured])), 3) if measured else None,
+            "mean_ssim": round(float(np.mean([r["ssim"] for r in measured])), 4) if measured else None,
+            "mean_snr_est_db": round(float(np.mean(estimates)), 3) if len(estimates) else None,
+            "true_snr_db": None if np.isnan(self.true_snr_db) else self.true_snr_db,
+            "images": self.results,
+        }
+
+    def stop(self):
+        summary = self.summary()
+        print(f"summary: {summary['received']}/{summary['sent']} images, mean PSNR "
+              f"{summary['mean_psnr_db']} dB, mean SSIM {summary['mean_ssim']}, mean SNR estimate "
+              f"{summary['mean_snr_est_db']} dB (true {self.true_snr_db:g} dB)", flush=True)
+        if self.out_dir is not None:
+            self.out_dir.mkdir(parents=True, exist_ok=True)
+            (self.out_dir / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")
+            ids = sorted(set(self.sent) & set(self.received))[:MOSAIC_IMAGES]
+            if ids:
+                save_mosaic([np.stack([self.sent[i] for i in ids]), np.stack([self.received[i] for i in ids])],
+                            ["sent", "received"], self.out_dir / "mosaic.png")
+        return True

@@ -1,0 +1,51 @@
+"""Image source: emits images of a dataset as PDUs (uint8 H*W*3, meta image_id/label/shape)."""
+
+import threading
+import time
+
+import numpy as np
+import pmt
+from gnuradio import gr
+
+from djscc.blocks import pdu
+from djscc.data import load_images
+
+
+class image_source(gr.basic_block):
+    """Sends ``count`` images (0 = all) of ``dataset`` on port "images", at most ``rate``
+    per second (0 = as fast as downstream takes them), then an end-of-stream PDU."""
+
+    def __init__(self, dataset: str = "samples", count: int = 16, rate: float = 0.0,
+                 first: int = 0):
+        gr.basic_block.__init__(self, name="djscc_image_source", in_sig=None, out_sig=None)
+        images = load_images(dataset).images
+        stop = len(images) if count <= 0 else min(len(images), first + count)
+        self.images = [np.asarray(images[i]) for i in range(first, stop)]
+        self.image_ids = list(range(first, stop))
+        self.rate = rate
+        self.port = pmt.intern("images")
+        self.message_port_register_out(self.port)
+        self._thread = None
+        self._stopping = threading.Event()
+
+    def start(self):
+        self._stopping.clear()
+        self._thread = threading.Thread(target=self._emit, daemon=True)
+        self._thread.start()
+        return True
+
+    def stop(self):
+        self._stopping.set()
+        if self._thread is not None:
+            self._thread.join(timeout=2)
+        return True
+
+    def _emit(self):
+        for image_id, image in zip(self.image_ids, self.images):
+            if self._stopping.is_set():
+                return
+            meta = {"image_id": image_id, "height": image.shape[0], "width": image.shape[1]}
+            self.message_port_pub(self.port, pdu.make(meta, image))
+            if self.rate > 0:
+                time.sleep(1.0 / self.rate)
+        self.message_port_pub(self.port, pdu.end_of_stream())
