@@ -2,10 +2,16 @@
 
 Prints a line per image (PSNR, SSIM, estimated and true SNR); at stop() prints a summary
 and, with ``out_dir``, writes summary.json and mosaic.png (sent over received).
+
+GNU Radio cannot end a flowgraph whose source is a message block, so the sink tells when
+the run is over: ``wait_until_done`` returns once every image the source announced (its
+end-of-stream PDU on "reference") has arrived, or nothing has arrived for
+``idle_timeout`` seconds (frames lost on the air). loopback.grc calls it after start().
 """
 
 import json
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -21,14 +27,18 @@ MOSAIC_IMAGES = 16
 
 
 class image_sink(gr.basic_block):
-    def __init__(self, out_dir: str = "", true_snr_db: float = float("nan"), quiet: bool = False):
+    def __init__(self, out_dir: str = "", true_snr_db: float = float("nan"), quiet: bool = False,
+                 idle_timeout: float = 3.0):
         gr.basic_block.__init__(self, name="djscc_image_sink", in_sig=None, out_sig=None)
         self.out_dir = Path(out_dir) if out_dir else None
         self.true_snr_db, self.quiet = float(true_snr_db), quiet
         self.sent: dict[int, np.ndarray] = {}
         self.received: dict[int, np.ndarray] = {}
         self.results: list[dict] = []
-        self.lock = threading.Lock()
+        self.idle_timeout = float(idle_timeout)
+        self.expected: int | None = None  # known once the source's end-of-stream arrives
+        self.last_activity = time.monotonic()
+        self.activity = threading.Condition()
         for name, handler in (("images", self.handle_received), ("reference", self.handle_sent)):
             self.message_port_register_in(pmt.intern(name))
             self.set_msg_handler(pmt.intern(name), handler)
@@ -38,19 +48,40 @@ class image_sink(gr.basic_block):
         meta, pixels = pdu.parse(message, np.uint8)
         return meta, pixels.reshape(int(meta["height"]), int(meta["width"]), 3)
 
+    def _touch(self):
+        with self.activity:
+            self.last_activity = time.monotonic()
+            self.activity.notify_all()
+
+    def wait_until_done(self, timeout: float | None = None) -> bool:
+        """Block until all announced images arrived (True) or the link went idle (False)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self.activity:
+            while True:
+                if self.expected is not None and len(self.received) >= self.expected:
+                    return True
+                now = time.monotonic()
+                if self.expected is not None and now - self.last_activity > self.idle_timeout:
+                    return False
+                if deadline is not None and now > deadline:
+                    return False
+                self.activity.wait(0.1)
+
     def handle_sent(self, message):
         if pdu.is_end_of_stream(message):
+            with self.activity:
+                self.expected = len(self.sent)
+            self._touch()
             return
         meta, image = self._image(message)
-        with self.lock:
+        with self.activity:
             self.sent[int(meta["image_id"])] = image
 
     def handle_received(self, message):
         meta, image = self._image(message)
         image_id = int(meta["image_id"])
-        with self.lock:
+        with self.activity:
             reference = self.sent.get(image_id)
-            self.received[image_id] = image
         result = {"image_id": image_id, "snr_est_db": round(float(meta.get("snr_db", np.nan)), 3),
                   "true_snr_db": self.true_snr_db, "cfo_hz": round(float(meta.get("cfo_hz", np.nan)), 1)}
         if reference is not None and reference.shape == image.shape:
@@ -63,6 +94,9 @@ class image_sink(gr.basic_block):
             print(f"image {image_id:5d}: PSNR {result.get('psnr_db', float('nan')):6.2f} dB  "
                   f"SSIM {result.get('ssim', float('nan')):.3f}  SNR est {result['snr_est_db']:6.2f} dB"
                   f" (true {self.true_snr_db:g})", flush=True)
+        with self.activity:
+            self.received[image_id] = image
+        self._touch()
 
     def summary(self) -> dict:
         measured = [r for r in self.results if "psnr_db" in r]

@@ -1,0 +1,240 @@
+#!/usr/bin/env python3
+# -*- coding: utf-8 -*-
+
+#
+# SPDX-License-Identifier: GPL-3.0
+#
+# GNU Radio Python Flow Graph
+# Title: gr-djscc loopback
+# Author: gr-djscc
+# Description: Images -> DJSCC encoder -> burst PHY -> GNU Radio channel model (noise, CFO, clock offset, optional Rayleigh fading) -> burst receiver (pilot-based SNR) -> DA-DJSCC decoder -> metrics. Headless; runs to completion.
+# GNU Radio version: 3.10.5.1
+
+from djscc import blocks as djscc_blocks
+from gnuradio import blocks
+from gnuradio import channels
+from gnuradio.filter import firdes
+from gnuradio import gr
+from gnuradio.fft import window
+import sys
+import signal
+from argparse import ArgumentParser
+from gnuradio.eng_arg import eng_float, intx
+from gnuradio import eng_notation
+
+
+def snipfcn_snippet_0(self):
+    self.djscc_image_sink_0.wait_until_done()
+    self.stop()
+
+
+def snippets_main_after_start(tb):
+    snipfcn_snippet_0(tb)
+
+
+class loopback(gr.top_block):
+
+    def __init__(self, snr_db=10, cfo_hz=1000, clock_ppm=20, fading=0, doppler_hz=10, model='da-djscc_1-12', dataset='samples', num_images=16, images_per_frame=4, seed=0, out_dir='out/loopback', samp_rate=2e6):
+        gr.top_block.__init__(self, "gr-djscc loopback", catch_exceptions=True)
+
+        ##################################################
+        # Parameters
+        ##################################################
+        self.snr_db = snr_db
+        self.cfo_hz = cfo_hz
+        self.clock_ppm = clock_ppm
+        self.fading = fading
+        self.doppler_hz = doppler_hz
+        self.model = model
+        self.dataset = dataset
+        self.num_images = num_images
+        self.images_per_frame = images_per_frame
+        self.seed = seed
+        self.out_dir = out_dir
+        self.samp_rate = samp_rate
+
+        ##################################################
+        # Blocks
+        ##################################################
+
+        self.djscc_image_source_0 = djscc_blocks.image_source(dataset=dataset, count=num_images, rate=0, first=0)
+        self.djscc_image_sink_0 = djscc_blocks.image_sink(out_dir=out_dir, true_snr_db=snr_db, quiet=False, idle_timeout=3.0)
+        self.djscc_framer_0 = djscc_blocks.framer(images_per_frame=images_per_frame, sps=4, rolloff=0.35)
+        self.djscc_encoder_0 = djscc_blocks.encoder(model=model, snr_db=snr_db, model_id=1, threads=1)
+        self.djscc_decoder_0 = djscc_blocks.decoder(model=model, model_id=1, image_size=32, threads=1)
+        self.djscc_burst_source_0 = djscc_blocks.burst_source(gap=1000, tail=4000)
+        self.djscc_burst_receiver_0 = djscc_blocks.burst_receiver(sample_rate=samp_rate, sps=4, rolloff=0.35, threshold=0.3)
+        self.channels_fading_model_0 = channels.fading_model( 8, (doppler_hz / samp_rate), False, 4.0, (seed + 1) )
+        self.channels_channel_model_0 = channels.channel_model(
+            noise_voltage=(10 ** (-snr_db / 20)),
+            frequency_offset=(cfo_hz / samp_rate),
+            epsilon=(1.0 + clock_ppm * 1e-6),
+            taps=[1.0],
+            noise_seed=seed,
+            block_tags=False)
+        self.blocks_selector_0 = blocks.selector(gr.sizeof_gr_complex*1,1 if fading else 0,0)
+        self.blocks_selector_0.set_enabled(True)
+
+
+        ##################################################
+        # Connections
+        ##################################################
+        self.msg_connect((self.djscc_burst_receiver_0, 'frames'), (self.djscc_decoder_0, 'frames'))
+        self.msg_connect((self.djscc_burst_receiver_0, 'csi'), (self.djscc_encoder_0, 'csi'))
+        self.msg_connect((self.djscc_decoder_0, 'images'), (self.djscc_image_sink_0, 'images'))
+        self.msg_connect((self.djscc_encoder_0, 'symbols'), (self.djscc_framer_0, 'symbols'))
+        self.msg_connect((self.djscc_framer_0, 'frames'), (self.djscc_burst_source_0, 'frames'))
+        self.msg_connect((self.djscc_image_source_0, 'images'), (self.djscc_encoder_0, 'images'))
+        self.msg_connect((self.djscc_image_source_0, 'images'), (self.djscc_image_sink_0, 'reference'))
+        self.connect((self.blocks_selector_0, 0), (self.channels_channel_model_0, 0))
+        self.connect((self.channels_channel_model_0, 0), (self.djscc_burst_receiver_0, 0))
+        self.connect((self.channels_fading_model_0, 0), (self.blocks_selector_0, 1))
+        self.connect((self.djscc_burst_source_0, 0), (self.blocks_selector_0, 0))
+        self.connect((self.djscc_burst_source_0, 0), (self.channels_fading_model_0, 0))
+
+
+    def get_snr_db(self):
+        return self.snr_db
+
+    def set_snr_db(self, snr_db):
+        self.snr_db = snr_db
+        self.djscc_encoder_0.set_snr_db(self.snr_db)
+        self.channels_channel_model_0.set_noise_voltage((10 ** (-self.snr_db / 20)))
+
+    def get_cfo_hz(self):
+        return self.cfo_hz
+
+    def set_cfo_hz(self, cfo_hz):
+        self.cfo_hz = cfo_hz
+        self.channels_channel_model_0.set_frequency_offset((self.cfo_hz / self.samp_rate))
+
+    def get_clock_ppm(self):
+        return self.clock_ppm
+
+    def set_clock_ppm(self, clock_ppm):
+        self.clock_ppm = clock_ppm
+        self.channels_channel_model_0.set_timing_offset((1.0 + self.clock_ppm * 1e-6))
+
+    def get_fading(self):
+        return self.fading
+
+    def set_fading(self, fading):
+        self.fading = fading
+        self.blocks_selector_0.set_input_index(1 if self.fading else 0)
+
+    def get_doppler_hz(self):
+        return self.doppler_hz
+
+    def set_doppler_hz(self, doppler_hz):
+        self.doppler_hz = doppler_hz
+        self.channels_fading_model_0.set_fDTs((self.doppler_hz / self.samp_rate))
+
+    def get_model(self):
+        return self.model
+
+    def set_model(self, model):
+        self.model = model
+
+    def get_dataset(self):
+        return self.dataset
+
+    def set_dataset(self, dataset):
+        self.dataset = dataset
+
+    def get_num_images(self):
+        return self.num_images
+
+    def set_num_images(self, num_images):
+        self.num_images = num_images
+
+    def get_images_per_frame(self):
+        return self.images_per_frame
+
+    def set_images_per_frame(self, images_per_frame):
+        self.images_per_frame = images_per_frame
+
+    def get_seed(self):
+        return self.seed
+
+    def set_seed(self, seed):
+        self.seed = seed
+
+    def get_out_dir(self):
+        return self.out_dir
+
+    def set_out_dir(self, out_dir):
+        self.out_dir = out_dir
+
+    def get_samp_rate(self):
+        return self.samp_rate
+
+    def set_samp_rate(self, samp_rate):
+        self.samp_rate = samp_rate
+        self.channels_fading_model_0.set_fDTs((self.doppler_hz / self.samp_rate))
+        self.channels_channel_model_0.set_frequency_offset((self.cfo_hz / self.samp_rate))
+
+
+
+def argument_parser():
+    description = 'Images -> DJSCC encoder -> burst PHY -> GNU Radio channel model (noise, CFO, clock offset, optional Rayleigh fading) -> burst receiver (pilot-based SNR) -> DA-DJSCC decoder -> metrics. Headless; runs to completion.'
+    parser = ArgumentParser(description=description)
+    parser.add_argument(
+        "-s", "--snr-db", dest="snr_db", type=eng_float, default=eng_notation.num_to_str(float(10)),
+        help="Set SNR (dB) [default=%(default)r]")
+    parser.add_argument(
+        "--cfo-hz", dest="cfo_hz", type=eng_float, default=eng_notation.num_to_str(float(1000)),
+        help="Set CFO (Hz) [default=%(default)r]")
+    parser.add_argument(
+        "--clock-ppm", dest="clock_ppm", type=eng_float, default=eng_notation.num_to_str(float(20)),
+        help="Set Clock offset (ppm) [default=%(default)r]")
+    parser.add_argument(
+        "--fading", dest="fading", type=intx, default=0,
+        help="Set Rayleigh fading (0/1) [default=%(default)r]")
+    parser.add_argument(
+        "--doppler-hz", dest="doppler_hz", type=eng_float, default=eng_notation.num_to_str(float(10)),
+        help="Set Doppler (Hz) [default=%(default)r]")
+    parser.add_argument(
+        "-m", "--model", dest="model", type=str, default='da-djscc_1-12',
+        help="Set Model [default=%(default)r]")
+    parser.add_argument(
+        "--dataset", dest="dataset", type=str, default='samples',
+        help="Set Dataset [default=%(default)r]")
+    parser.add_argument(
+        "-n", "--num-images", dest="num_images", type=intx, default=16,
+        help="Set Images [default=%(default)r]")
+    parser.add_argument(
+        "--images-per-frame", dest="images_per_frame", type=intx, default=4,
+        help="Set Images per frame [default=%(default)r]")
+    parser.add_argument(
+        "--seed", dest="seed", type=intx, default=0,
+        help="Set Seed [default=%(default)r]")
+    parser.add_argument(
+        "-o", "--out-dir", dest="out_dir", type=str, default='out/loopback',
+        help="Set Output folder [default=%(default)r]")
+    parser.add_argument(
+        "-r", "--samp-rate", dest="samp_rate", type=eng_float, default=eng_notation.num_to_str(float(2e6)),
+        help="Set Sample rate [default=%(default)r]")
+    return parser
+
+
+def main(top_block_cls=loopback, options=None):
+    if options is None:
+        options = argument_parser().parse_args()
+    tb = top_block_cls(snr_db=options.snr_db, cfo_hz=options.cfo_hz, clock_ppm=options.clock_ppm, fading=options.fading, doppler_hz=options.doppler_hz, model=options.model, dataset=options.dataset, num_images=options.num_images, images_per_frame=options.images_per_frame, seed=options.seed, out_dir=options.out_dir, samp_rate=options.samp_rate)
+
+    def sig_handler(sig=None, frame=None):
+        tb.stop()
+        tb.wait()
+
+        sys.exit(0)
+
+    signal.signal(signal.SIGINT, sig_handler)
+    signal.signal(signal.SIGTERM, sig_handler)
+
+    tb.start()
+    snippets_main_after_start(tb)
+    tb.wait()
+
+
+if __name__ == '__main__':
+    main()
