@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# gr-djscc's two commands, each installing what is missing first:
-#   ./run.sh demo    the main job: shipped models on the shipped sample images -> out/demo/
-#   ./run.sh test    the test suite (pytest)
-#   ./run.sh setup   only install: Debian's gnuradio, .venv (system Python, with
-#                    --system-site-packages), this package with its pins
-# Extra arguments go to the job (e.g. ./run.sh test -k zoo).
+# gr-djscc's commands, each installing what is missing first:
+#   ./run.sh loopback  the main job: flowgraphs/loopback.py (shipped model, shipped sample
+#                      images, GNU Radio channel model) -> out/loopback/
+#   ./run.sh test      the test suite (pytest)
+#   ./run.sh demo      every shipped model over a torch AWGN channel -> out/demo/
+#   ./run.sh grc       GNU Radio Companion with the gr-djscc blocks and package on its paths
+#   ./run.sh setup     only install: Debian's gnuradio, .venv (system Python, with
+#                      --system-site-packages), this package with its pins, GRC's block path
+# Extra arguments go to the job (e.g. ./run.sh loopback --snr-db 5, ./run.sh test -k zoo).
 set -euo pipefail
 cd "$(dirname "$0")"
 VENV=.venv
@@ -37,19 +40,47 @@ install_venv() {
     }
 }
 
-setup() { install_debian_packages; install_venv; }
+register_grc_blocks() {
+    # GRC finds the block definitions through local_blocks_path in ~/.gnuradio/config.conf.
+    "$PY" - "$PWD/gr-djscc/grc" <<'PYTHON'
+import configparser, pathlib, sys
+path = pathlib.Path.home() / ".gnuradio" / "config.conf"
+config = configparser.ConfigParser()
+config.read(path)
+entries = [p for p in config.get("grc", "local_blocks_path", fallback="").split(":") if p]
+if sys.argv[1] not in entries:
+    if not config.has_section("grc"):
+        config.add_section("grc")
+    config.set("grc", "local_blocks_path", ":".join(entries + [sys.argv[1]]))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w") as file:
+        config.write(file)
+    print(f"== GRC: added {sys.argv[1]} to local_blocks_path in {path}")
+PYTHON
+}
+
+setup() { install_debian_packages; install_venv; register_grc_blocks; }
 
 job=${1:-}
 [ $# -gt 0 ] && shift
 case "$job" in
     setup) setup ;;
+    loopback)
+        setup
+        "$PY" flowgraphs/loopback.py "$@" ;;
     demo)
         setup
         "$VENV/bin/djscc-demo" "$@" ;;
+    grc)
+        setup
+        # GRC runs flowgraphs with the system Python: give it the venv's packages too.
+        site=$("$PY" -c 'import site; print(site.getsitepackages()[0])')
+        PYTHONPATH="$PWD/gr-djscc/python:$site${PYTHONPATH:+:$PYTHONPATH}" \
+            GRC_BLOCKS_PATH="$PWD/gr-djscc/grc" gnuradio-companion "$@" ;;
     test)
         setup
         "$PY" -m pytest "$@" ;;
     *)
-        sed -n '2,8p' "$0" >&2
+        sed -n '2,10p' "$0" >&2
         exit 2 ;;
 esac

@@ -21,6 +21,7 @@ import signal
 from argparse import ArgumentParser
 from gnuradio.eng_arg import eng_float, intx
 from gnuradio import eng_notation
+import json
 
 
 def snipfcn_snippet_0(self):
@@ -34,7 +35,7 @@ def snippets_main_after_start(tb):
 
 class loopback(gr.top_block):
 
-    def __init__(self, snr_db=10, cfo_hz=1000, clock_ppm=20, fading=0, doppler_hz=10, model='da-djscc_1-12', dataset='samples', num_images=16, images_per_frame=4, seed=0, out_dir='out/loopback', samp_rate=2e6):
+    def __init__(self, snr_db=10, cfo_hz=1000, clock_ppm=20, fading=0, doppler_hz=10, model='da-djscc_1-12', dataset='samples', num_images=16, images_per_frame=4, seed=0, out_dir='out/loopback', samp_rate=2e6, capture=''):
         gr.top_block.__init__(self, "gr-djscc loopback", catch_exceptions=True)
 
         ##################################################
@@ -52,6 +53,7 @@ class loopback(gr.top_block):
         self.seed = seed
         self.out_dir = out_dir
         self.samp_rate = samp_rate
+        self.capture = capture
 
         ##################################################
         # Blocks
@@ -62,6 +64,7 @@ class loopback(gr.top_block):
         self.djscc_framer_0 = djscc_blocks.framer(images_per_frame=images_per_frame, sps=4, rolloff=0.35)
         self.djscc_encoder_0 = djscc_blocks.encoder(model=model, snr_db=snr_db, model_id=1, threads=1)
         self.djscc_decoder_0 = djscc_blocks.decoder(model=model, model_id=1, image_size=32, threads=1)
+        self.djscc_capture_writer_0 = djscc_blocks.capture_writer(path=capture, sample_rate=samp_rate, center_frequency=0, hardware='software channel', description="gr-djscc loopback through GNU Radio's channel model", settings=json.dumps(dict(snr_db=snr_db, cfo_hz=cfo_hz, clock_ppm=clock_ppm, fading=fading, doppler_hz=doppler_hz, model=model, dataset=dataset, num_images=num_images, images_per_frame=images_per_frame, seed=seed)))
         self.djscc_burst_source_0 = djscc_blocks.burst_source(gap=1000, tail=4000)
         self.djscc_burst_receiver_0 = djscc_blocks.burst_receiver(sample_rate=samp_rate, sps=4, rolloff=0.35, threshold=0.3)
         self.channels_fading_model_0 = channels.fading_model( 8, (doppler_hz / samp_rate), False, 4.0, (seed + 1) )
@@ -79,6 +82,7 @@ class loopback(gr.top_block):
         ##################################################
         # Connections
         ##################################################
+        self.msg_connect((self.djscc_burst_receiver_0, 'frames'), (self.djscc_capture_writer_0, 'frames'))
         self.msg_connect((self.djscc_burst_receiver_0, 'frames'), (self.djscc_decoder_0, 'frames'))
         self.msg_connect((self.djscc_burst_receiver_0, 'csi'), (self.djscc_encoder_0, 'csi'))
         self.msg_connect((self.djscc_decoder_0, 'images'), (self.djscc_image_sink_0, 'images'))
@@ -88,6 +92,7 @@ class loopback(gr.top_block):
         self.msg_connect((self.djscc_image_source_0, 'images'), (self.djscc_image_sink_0, 'reference'))
         self.connect((self.blocks_selector_0, 0), (self.channels_channel_model_0, 0))
         self.connect((self.channels_channel_model_0, 0), (self.djscc_burst_receiver_0, 0))
+        self.connect((self.channels_channel_model_0, 0), (self.djscc_capture_writer_0, 0))
         self.connect((self.channels_fading_model_0, 0), (self.blocks_selector_0, 1))
         self.connect((self.djscc_burst_source_0, 0), (self.blocks_selector_0, 0))
         self.connect((self.djscc_burst_source_0, 0), (self.channels_fading_model_0, 0))
@@ -173,6 +178,12 @@ class loopback(gr.top_block):
         self.channels_fading_model_0.set_fDTs((self.doppler_hz / self.samp_rate))
         self.channels_channel_model_0.set_frequency_offset((self.cfo_hz / self.samp_rate))
 
+    def get_capture(self):
+        return self.capture
+
+    def set_capture(self, capture):
+        self.capture = capture
+
 
 
 def argument_parser():
@@ -214,13 +225,16 @@ def argument_parser():
     parser.add_argument(
         "-r", "--samp-rate", dest="samp_rate", type=eng_float, default=eng_notation.num_to_str(float(2e6)),
         help="Set Sample rate [default=%(default)r]")
+    parser.add_argument(
+        "--capture", dest="capture", type=str, default='',
+        help="Set SigMF capture path (empty: none) [default=%(default)r]")
     return parser
 
 
 def main(top_block_cls=loopback, options=None):
     if options is None:
         options = argument_parser().parse_args()
-    tb = top_block_cls(snr_db=options.snr_db, cfo_hz=options.cfo_hz, clock_ppm=options.clock_ppm, fading=options.fading, doppler_hz=options.doppler_hz, model=options.model, dataset=options.dataset, num_images=options.num_images, images_per_frame=options.images_per_frame, seed=options.seed, out_dir=options.out_dir, samp_rate=options.samp_rate)
+    tb = top_block_cls(snr_db=options.snr_db, cfo_hz=options.cfo_hz, clock_ppm=options.clock_ppm, fading=options.fading, doppler_hz=options.doppler_hz, model=options.model, dataset=options.dataset, num_images=options.num_images, images_per_frame=options.images_per_frame, seed=options.seed, out_dir=options.out_dir, samp_rate=options.samp_rate, capture=options.capture)
 
     def sig_handler(sig=None, frame=None):
         tb.stop()

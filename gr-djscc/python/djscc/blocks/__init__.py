@@ -6,11 +6,12 @@ never in a streaming work(). Keep a reference to every block in the flowgraph.
 
 from djscc.blocks.burst_receiver import burst_receiver
 from djscc.blocks.burst_source import burst_source
+from djscc.blocks.capture_writer import capture_writer
 from djscc.blocks.decoder import decoder
 from djscc.blocks.encoder import encoder
 from djscc.blocks.framer import framer
 from djscc.blocks.image_sink import image_sink
 from djscc.blocks.image_source import image_source
 
-__all__ = ["burst_receiver", "burst_source", "decoder", "encoder", "framer", "image_sink",
+__all__ = ["burst_receiver", "burst_source", "capture_writer", "decoder", "encoder", "framer", "image_sink",
            "image_source"]

@@ -1,0 +1,79 @@
+"""SigMF captures of the received stream: cf32_le samples + metadata + one annotation per
+frame. Written by the capture_writer block, read back by flowgraphs/replay.py.
+
+Global metadata records the hardware (or "software channel" and its settings), the sample
+rate, center frequency, the frame format and the dataset the images came from, under
+the ``djscc:`` namespace; each frame annotation records start, length, frame counter,
+first image id, images, and the SNR (estimated, and true where known).
+"""
+
+import json
+from pathlib import Path
+
+import numpy as np
+from sigmf import SigMFFile, sigmffile
+from sigmf.error import SigMFError
+
+from djscc.errors import DjsccError
+
+DATATYPE = "cf32_le"
+
+
+class CaptureError(DjsccError):
+    """A capture whose metadata or data is missing, broken or inconsistent."""
+
+
+def stem(path: str | Path) -> Path:
+    path = Path(path)
+    return path.with_suffix("") if path.suffix in (".sigmf-meta", ".sigmf-data") else path
+
+
+def write_metadata(path: str | Path, sample_rate: float, center_frequency: float,
+                   hardware: str, description: str, settings: dict, annotations: list[dict]) -> Path:
+    """Write PATH.sigmf-meta for the samples already in PATH.sigmf-data."""
+    base = stem(path)
+    meta = SigMFFile(data_file=str(base.with_suffix(".sigmf-data")), global_info={
+        SigMFFile.DATATYPE_KEY: DATATYPE,
+        SigMFFile.SAMPLE_RATE_KEY: float(sample_rate),
+        SigMFFile.HW_KEY: hardware,
+        SigMFFile.DESCRIPTION_KEY: description,
+        SigMFFile.RECORDER_KEY: "gr-djscc capture_writer",
+        "djscc:settings": settings,
+    })
+    meta.add_capture(0, metadata={SigMFFile.FREQUENCY_KEY: float(center_frequency)})
+    for note in annotations:
+        fields = {k: v for k, v in note.items() if k not in ("start", "length")}
+        meta.add_annotation(int(note["start"]), int(note["length"]), metadata=fields)
+    meta.tofile(str(base.with_suffix(".sigmf-meta")))
+    return base.with_suffix(".sigmf-meta")
+
+
+def read(path: str | Path) -> tuple[np.ndarray, dict, list[dict]]:
+    """(samples complex64, global metadata, annotations) of a capture, checked."""
+    base = stem(path)
+    meta_file, data_file = base.with_suffix(".sigmf-meta"), base.with_suffix(".sigmf-data")
+    for file in (meta_file, data_file):
+        if not file.is_file():
+            raise CaptureError(f"capture file {file} not found")
+    try:
+        handle = sigmffile.fromfile(str(meta_file))
+        info = handle.get_global_info()
+    except (SigMFError, json.JSONDecodeError, KeyError, ValueError, TypeError) as error:
+        raise CaptureError(f"{meta_file}: broken SigMF metadata: {error}") from None
+    if info.get(SigMFFile.DATATYPE_KEY) != DATATYPE:
+        raise CaptureError(f"{meta_file}: datatype {info.get(SigMFFile.DATATYPE_KEY)!r}, "
+                           f"expected {DATATYPE!r}")
+    if not isinstance(info.get(SigMFFile.SAMPLE_RATE_KEY), (int, float)):
+        raise CaptureError(f"{meta_file}: no sample rate")
+    raw = np.fromfile(data_file, dtype="<f4")
+    if len(raw) % 2:
+        raise CaptureError(f"{data_file}: {raw.nbytes} bytes is not a whole number of cf32 samples")
+    samples = raw.view(np.complex64)
+    annotations = []
+    for note in handle.get_annotations():
+        start, length = note.get(SigMFFile.SAMPLE_START_KEY), note.get(SigMFFile.SAMPLE_COUNT_KEY)
+        if not isinstance(start, int) or start < 0 or start >= max(len(samples), 1):
+            raise CaptureError(f"{meta_file}: annotation outside the data: {note}")
+        annotations.append({"start": start, "length": length,
+                            **{k: v for k, v in note.items() if k.startswith("djscc:")}})
+    return samples, info, annotations

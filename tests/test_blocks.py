@@ -1,0 +1,142 @@
+"""Every GNU Radio block alone, on the real runtime: PDUs in, PDUs out, garbage counted."""
+
+import time
+
+import numpy as np
+import pmt
+import pytest
+import torch
+from gnuradio import blocks, channels, gr
+from gr_harness import PduInjector, run_message_block
+
+from djscc.blocks import (burst_receiver, burst_source, decoder, encoder, framer, image_sink,
+                          image_source, pdu)
+from djscc.data import load_images
+from djscc.phy.receiver import BurstReceiver
+
+SAMPLES = load_images("samples").images
+
+
+def image_pdu(image_id):
+    image = SAMPLES[image_id]
+    return pdu.make({"image_id": image_id, "height": 32, "width": 32}, image)
+
+
+@pytest.fixture
+def model(tiny_model_path):
+    return str(tiny_model_path)
+
+
+def test_image_source_sends_images_then_end_of_stream():
+    source = image_source("samples", count=3, first=5)
+    top = gr.top_block()
+    debug = blocks.message_debug()
+    top.msg_connect(source, "images", debug, "store")
+    top.start()
+    deadline = time.monotonic() + 10
+    while debug.num_messages() < 4 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    top.stop()
+    top.wait()
+    messages = [debug.get_message(i) for i in range(debug.num_messages())]
+    assert len(messages) == 4 and pdu.is_end_of_stream(messages[-1])
+    meta, pixels = pdu.parse(messages[0], np.uint8)
+    assert meta["image_id"] == 5 and np.array_equal(pixels.reshape(32, 32, 3), SAMPLES[5])
+
+
+def test_encoder_maps_an_image_to_unit_power_symbols_and_forwards_end_of_stream(model):
+    block = encoder(model, snr_db=7.0, model_id=9)
+    out = run_message_block(block, "images", [image_pdu(0), pdu.end_of_stream()], "symbols", 2)
+    meta, symbols = pdu.parse(out[0], np.complex64)
+    assert len(symbols) == 256 and np.mean(np.abs(symbols) ** 2) == pytest.approx(1.0, rel=1e-4)
+    assert meta["image_id"] == 0 and meta["model_id"] == 9 and meta["encoder_snr_db"] == 7.0
+    assert pdu.is_end_of_stream(out[1])
+
+
+def test_encoder_rejects_garbage_and_follows_the_feedback_link(model):
+    block = encoder(model, snr_db=3.0)
+    garbage = [pmt.intern("nonsense"), pdu.make({"image_id": 1, "height": 5, "width": 5}, np.zeros(10, np.uint8)),
+               pdu.make({"image_id": 2}, np.zeros(4, np.complex64))]
+    assert run_message_block(block, "images", garbage, "symbols", 0) == []
+    assert block.rejected == 3
+    block.handle_csi(pmt.to_pmt({"snr_db": 17.5}))
+    block.handle_csi(pmt.to_pmt({"snr_db": "noise"}))  # ignored, not fatal
+    assert block.snr_db == 17.5
+
+
+def test_framer_packs_images_and_its_bursts_decode():
+    symbols = [pdu.make({"image_id": 10 + i, "model_id": 1},
+                        np.exp(1j * np.arange(256) * (i + 1)).astype(np.complex64)) for i in range(3)]
+    out = run_message_block(framer(images_per_frame=2), "symbols", [*symbols, pdu.end_of_stream()],
+                            "frames", 3)
+    assert len(out) == 3 and pdu.is_end_of_stream(out[2])
+    receiver = BurstReceiver()
+    frames = [f for message in out[:2] for f in receiver.process(
+        np.concatenate([np.zeros(200, np.complex64), pdu.parse(message, np.complex64)[1],
+                        np.zeros(400, np.complex64)]))]
+    assert [(f.header.counter, f.header.images) for f in frames] == [(10, 2), (12, 1)]
+    error = frames[1].payload - pdu.parse(symbols[2], np.complex64)[1]
+    assert 10 * np.log10(np.mean(np.abs(error) ** 2)) < -30  # the PHY's floor without noise
+
+
+def test_burst_source_and_receiver_through_a_channel_model():
+    bursts = run_message_block(framer(images_per_frame=1), "symbols", [
+        pdu.make({"image_id": i, "model_id": 1}, np.exp(2j * np.arange(256) * i).astype(np.complex64))
+        for i in range(3)] + [pdu.end_of_stream()], "frames", 4)
+    top = gr.top_block()
+    injector = PduInjector(bursts)
+    source = burst_source(gap=700)
+    channel = channels.channel_model(noise_voltage=0.1, frequency_offset=2e-4, epsilon=1.00001,
+                                     taps=[0.7j], noise_seed=3)
+    receiver = burst_receiver(sample_rate=1e6)
+    frames, csi = blocks.message_debug(), blocks.message_debug()
+    top.msg_connect(injector, "out", source, "frames")
+    top.connect(source, channel, receiver)
+    top.msg_connect(receiver, "frames", frames, "store")
+    top.msg_connect(receiver, "csi", csi, "store")
+    top.start()  # (a message source never ends a flowgraph by itself: stop when done)
+    deadline = time.monotonic() + 20
+    while frames.num_messages() < 3 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    top.stop()
+    top.wait()
+    assert frames.num_messages() == 3 and csi.num_messages() == 3
+    meta, payload = pdu.parse(frames.get_message(2), np.complex64)
+    assert meta["counter"] == 2 and len(payload) == 256
+    assert meta["snr_db"] == pytest.approx(20 + 20 * np.log10(0.7), abs=1.0)
+    assert meta["cfo_hz"] == pytest.approx(200, abs=20)
+    assert receiver.stats()["frames"] == 3
+
+
+def test_decoder_decodes_frames_and_counts_what_it_cannot(model):
+    block = decoder(model, model_id=1)
+    symbols = np.exp(1j * np.arange(512)).astype(np.complex64)
+    good = pdu.make({"counter": 40, "model_id": 1, "images": 2, "symbols_per_image": 256, "snr_db": 12.0}, symbols)
+    other_model = pdu.make({"counter": 0, "model_id": 2, "images": 2, "symbols_per_image": 256}, symbols)
+    wrong_size = pdu.make({"counter": 0, "model_id": 1, "images": 1, "symbols_per_image": 512}, symbols)
+    out = run_message_block(block, "frames", [other_model, wrong_size, pmt.PMT_T, good], "images", 2)
+    assert [pdu.parse(m, np.uint8)[0]["image_id"] for m in out] == [40, 41]
+    assert block.counts == {"frames": 1, "images": 2, "unknown_model": 1, "wrong_size": 1, "bad_pdu": 1}
+
+
+def test_image_sink_measures_against_the_sent_image(tmp_path, capsys):
+    sink = image_sink(out_dir=str(tmp_path), true_snr_db=10.0, idle_timeout=0.5)
+    sink.handle_sent(image_pdu(3))
+    sink.handle_sent(pdu.end_of_stream())
+    noisy = np.clip(SAMPLES[3].astype(int) + 4, 0, 255).astype(np.uint8)
+    sink.handle_received(pdu.make({"image_id": 3, "height": 32, "width": 32, "snr_db": 9.8}, noisy))
+    assert sink.wait_until_done(timeout=5)
+    sink.stop()
+    result = sink.results[0]
+    reference = torch.from_numpy(SAMPLES[3]).float()
+    expected_psnr = 10 * np.log10(255**2 / float(((torch.from_numpy(noisy).float() - reference) ** 2).mean()))
+    assert result["psnr_db"] == pytest.approx(expected_psnr, abs=0.01) and result["ssim"] > 0.9
+    assert "summary: 1/1 images" in capsys.readouterr().out
+    assert (tmp_path / "summary.json").exists() and (tmp_path / "mosaic.png").exists()
+
+
+def test_image_sink_gives_up_when_the_link_goes_idle():
+    sink = image_sink(idle_timeout=0.2, quiet=True)
+    sink.handle_sent(image_pdu(0))
+    sink.handle_sent(pdu.end_of_stream())
+    assert sink.wait_until_done(timeout=5) is False

@@ -1,0 +1,68 @@
+"""SigMF captures: round trip, broken files give clear errors, shipped captures replay
+to the live run's numbers exactly."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from djscc import captures
+
+REPO = Path(__file__).resolve().parents[1]
+SHIPPED = sorted((REPO / "captures").glob("*.sigmf-meta"))
+
+
+@pytest.fixture
+def capture(tmp_path):
+    samples = (np.arange(1000) * (1 + 1j)).astype(np.complex64)
+    samples.tofile(tmp_path / "c.sigmf-data")
+    captures.write_metadata(tmp_path / "c", 1e6, 915e6, "software channel", "test", {"snr_db": 7.0},
+                            [{"start": 10, "length": 100, "djscc:frame_counter": 3}])
+    return tmp_path / "c", samples
+
+
+def test_round_trip(capture):
+    path, samples = capture
+    read_samples, info, annotations = captures.read(str(path) + ".sigmf-meta")
+    assert np.array_equal(read_samples, samples)
+    assert info["core:sample_rate"] == 1e6 and info["djscc:settings"] == {"snr_db": 7.0}
+    assert annotations == [{"start": 10, "length": 100, "djscc:frame_counter": 3}]
+
+
+@pytest.mark.parametrize("damage,message", [
+    (lambda p: p.with_suffix(".sigmf-meta").unlink(), "not found"),
+    (lambda p: p.with_suffix(".sigmf-data").unlink(), "not found"),
+    (lambda p: p.with_suffix(".sigmf-meta").write_text("{broken"), "broken SigMF metadata"),
+    (lambda p: p.with_suffix(".sigmf-meta").write_text(
+        p.with_suffix(".sigmf-meta").read_text().replace("cf32_le", "ri16_le")), "datatype|broken"),
+    (lambda p: p.with_suffix(".sigmf-data").open("ab").write(b"\x00" * 4), "whole number|broken"),
+    (lambda p: p.with_suffix(".sigmf-meta").write_text(
+        p.with_suffix(".sigmf-meta").read_text().replace('"core:sample_start": 10', '"core:sample_start": 99999')),
+     "outside the data|broken"),
+])
+def test_broken_capture_is_a_clear_error(capture, damage, message):
+    path, _ = capture
+    damage(path)
+    with pytest.raises(captures.CaptureError, match=message):
+        captures.read(path)
+
+
+def test_replay_of_a_broken_capture_exits_with_a_message(tmp_path):
+    (tmp_path / "x.sigmf-meta").write_text("[]")
+    (tmp_path / "x.sigmf-data").write_bytes(b"")
+    result = subprocess.run([sys.executable, str(REPO / "flowgraphs" / "replay.py"), str(tmp_path / "x")],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and result.stderr.startswith("error: ")
+
+
+@pytest.mark.parametrize("meta", SHIPPED, ids=lambda p: p.name)
+def test_shipped_capture_replays_to_the_live_numbers(meta, tmp_path):
+    live = json.loads(meta.with_name(meta.name.replace(".sigmf-meta", ".summary.json")).read_text())
+    result = subprocess.run([sys.executable, str(REPO / "flowgraphs" / "replay.py"), str(meta),
+                             "--out-dir", str(tmp_path)], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    replayed = json.loads((tmp_path / "summary.json").read_text())
+    assert replayed["images"] == live["images"] and replayed["received"] > 0
