@@ -11,7 +11,8 @@ import json
 from pathlib import Path
 
 import numpy as np
-from sigmf import SigMFFile, sigmffile
+import sigmf
+from sigmf import sigmffile
 from sigmf.error import SigMFError
 
 from djscc.errors import DjsccError
@@ -33,14 +34,14 @@ def write_metadata(path: str | Path, sample_rate: float, center_frequency: float
     """Write PATH.sigmf-meta for the samples already in PATH.sigmf-data."""
     base = stem(path)
     meta = SigMFFile(data_file=str(base.with_suffix(".sigmf-data")), global_info={
-        SigMFFile.DATATYPE_KEY: DATATYPE,
-        SigMFFile.SAMPLE_RATE_KEY: float(sample_rate),
-        SigMFFile.HW_KEY: hardware,
-        SigMFFile.DESCRIPTION_KEY: description,
-        SigMFFile.RECORDER_KEY: "gr-djscc capture_writer",
+        sigmf.DATATYPE_KEY: DATATYPE,
+        sigmf.SAMPLE_RATE_KEY: float(sample_rate),
+        sigmf.HW_KEY: hardware,
+        sigmf.DESCRIPTION_KEY: description,
+        sigmf.RECORDER_KEY: "gr-djscc capture_writer",
         "djscc:settings": settings,
     })
-    meta.add_capture(0, metadata={SigMFFile.FREQUENCY_KEY: float(center_frequency)})
+    meta.add_capture(0, metadata={sigmf.FREQUENCY_KEY: float(center_frequency)})
     for note in annotations:
         fields = {k: v for k, v in note.items() if k not in ("start", "length")}
         meta.add_annotation(int(note["start"]), int(note["length"]), metadata=fields)
@@ -60,10 +61,10 @@ def read(path: str | Path) -> tuple[np.ndarray, dict, list[dict]]:
         info = handle.get_global_info()
     except (SigMFError, json.JSONDecodeError, KeyError, ValueError, TypeError) as error:
         raise CaptureError(f"{meta_file}: broken SigMF metadata: {error}") from None
-    if info.get(SigMFFile.DATATYPE_KEY) != DATATYPE:
-        raise CaptureError(f"{meta_file}: datatype {info.get(SigMFFile.DATATYPE_KEY)!r}, "
+    if info.get(sigmf.DATATYPE_KEY) != DATATYPE:
+        raise CaptureError(f"{meta_file}: datatype {info.get(sigmf.DATATYPE_KEY)!r}, "
                            f"expected {DATATYPE!r}")
-    if not isinstance(info.get(SigMFFile.SAMPLE_RATE_KEY), (int, float)):
+    if not isinstance(info.get(sigmf.SAMPLE_RATE_KEY), (int, float)):
         raise CaptureError(f"{meta_file}: no sample rate")
     raw = np.fromfile(data_file, dtype="<f4")
     if len(raw) % 2:
@@ -71,7 +72,7 @@ def read(path: str | Path) -> tuple[np.ndarray, dict, list[dict]]:
     samples = raw.view(np.complex64)
     annotations = []
     for note in handle.get_annotations():
-        start, length = note.get(SigMFFile.SAMPLE_START_KEY), note.get(SigMFFile.SAMPLE_COUNT_KEY)
+        start, length = note.get(sigmf.SAMPLE_START_KEY), note.get(sigmf.SAMPLE_COUNT_KEY)
         if not isinstance(start, int) or start < 0 or start >= max(len(samples), 1):
             raise CaptureError(f"{meta_file}: annotation outside the data: {note}")
         annotations.append({"start": start, "length": length,
