@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import sigmf
-from sigmf import sigmffile
+from sigmf import SigMFFile, sigmffile
 from sigmf.error import SigMFError
 
 from djscc.errors import DjsccError
