@@ -96,7 +96,7 @@ def test_burst_source_and_receiver_through_a_channel_model():
     top.msg_connect(receiver, "csi", csi, "store")
     top.start()  # (a message source never ends a flowgraph by itself: stop when done)
     deadline = time.monotonic() + 20
-    while frames.num_messages() < 3 and time.monotonic() < deadline:
+    while min(frames.num_messages(), csi.num_messages()) < 3 and time.monotonic() < deadline:
         time.sleep(0.02)
     top.stop()
     top.wait()
@@ -140,3 +140,51 @@ def test_image_sink_gives_up_when_the_link_goes_idle():
     sink.handle_sent(image_pdu(0))
     sink.handle_sent(pdu.end_of_stream())
     assert sink.wait_until_done(timeout=5) is False
+
+
+def collect(source_block, port, count, timeout=10.0):
+    """Start ``source_block`` alone; the first ``count`` messages it publishes on ``port``."""
+    top = gr.top_block()
+    debug = blocks.message_debug()
+    top.msg_connect(source_block, port, debug, "store")
+    top.start()
+    deadline = time.monotonic() + timeout
+    while debug.num_messages() < count and time.monotonic() < deadline:
+        time.sleep(0.01)
+    top.stop()
+    top.wait()
+    return [debug.get_message(i) for i in range(debug.num_messages())]
+
+
+def test_image_source_repeats_until_stopped():
+    messages = collect(image_source("samples", count=2, rate=200, repeat=True), "images", 5)
+    ids = [pdu.parse(m, np.uint8)[0].get("image_id") for m in messages[:5]]
+    assert ids == [0, 1, 0, 1, 0] and not any(pdu.is_end_of_stream(m) for m in messages)
+
+
+def test_burst_source_fills_idle_time_with_zeros_for_a_radio():
+    top = gr.top_block()
+    source = burst_source(fill=True)
+    head, sink = blocks.head(gr.sizeof_gr_complex, 50_000), blocks.vector_sink_c()
+    top.connect(source, head, sink)
+    top.run()  # no burst at all: without zeros this would never end
+    assert len(sink.data()) == 50_000 and not np.any(sink.data())
+
+
+def test_image_view_shows_sent_over_received(monkeypatch):
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
+    from PyQt5 import QtWidgets
+
+    from djscc.blocks.image_view import image_view
+    application = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
+    view = image_view(columns=2, scale=2)
+    for image_id in (4, 5):
+        view.handle_sent(image_pdu(image_id))
+    noisy = np.clip(SAMPLES[5].astype(int) + 9, 0, 255).astype(np.uint8)
+    view.handle_received(image_pdu(4))
+    view.handle_received(pdu.make({"image_id": 5, "height": 32, "width": 32}, noisy))
+    application.processEvents()
+    canvas = view.mosaic()
+    assert canvas.shape == (128, 128, 3)
+    assert np.array_equal(canvas[:64:2, 64::2], SAMPLES[5]) and np.array_equal(canvas[64::2, 64::2], noisy)
+    assert view.pixmap().width() == 128

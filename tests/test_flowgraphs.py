@@ -61,3 +61,23 @@ def test_loopback_with_fading_and_frames_lost_still_ends(tmp_path):
     _, summary = run_loopback(tmp_path, "--snr-db", "-3", "--fading", "1", "--num-images", "8",
                               "--images-per-frame", "1")
     assert summary["sent"] == 8 and summary["received"] + summary["lost"] == 8
+
+
+def test_qt_gui_loopback_shows_images_live(tmp_path):
+    """loopback_gui.py (offscreen) decodes images in real time until it is closed."""
+    process = subprocess.Popen([sys.executable, "-u", str(REPO / "flowgraphs" / "loopback_gui.py"),
+                                "--images-per-second", "20"], cwd=tmp_path, text=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    lines = []
+    try:
+        for line in process.stdout:  # one line per received image
+            lines.append(line)
+            if sum(line.startswith("image") for line in lines) >= 12:
+                break
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    psnr = [float(line.split("PSNR")[1].split()[0]) for line in lines if line.startswith("image")]
+    assert len(psnr) >= 12, "".join(lines[-20:])
+    assert np.mean(psnr) > 20  # default SNR 10 dB

@@ -2,8 +2,8 @@
 
 Where the stream goes through a software channel, the gaps become noise, so the receiver
 has to find each burst for itself. After the end-of-stream PDU it sends ``tail`` zeros and
-finishes, which ends a run-to-completion flowgraph. (For a radio, GNU Radio's
-pdu_to_tagged_stream in front of the sink does the same job with length tags.)
+finishes, which ends a run-to-completion flowgraph. With ``fill`` it sends zeros while it
+has no burst to send: a radio sink needs an unbroken stream, and paces it.
 """
 
 import collections
@@ -16,9 +16,9 @@ from djscc.blocks import pdu
 
 
 class burst_source(gr.sync_block):
-    def __init__(self, gap: int = 1000, tail: int = 4000):
+    def __init__(self, gap: int = 1000, tail: int = 4000, fill: bool = False):
         gr.sync_block.__init__(self, name="djscc_burst_source", in_sig=None, out_sig=[np.complex64])
-        self.gap, self.tail = int(gap), int(tail)
+        self.gap, self.tail, self.fill = int(gap), int(tail), bool(fill)
         self.queue: collections.deque[np.ndarray] = collections.deque()
         self.current = np.zeros(0, np.complex64)
         self.finished = False
@@ -54,4 +54,7 @@ class burst_source(gr.sync_block):
             written += count
         if written == 0 and self.finished and not self.queue:
             return -1  # WORK_DONE
+        if written == 0 and self.fill:
+            out[:] = 0
+            return len(out)
         return written

@@ -13,16 +13,17 @@ from djscc.data import load_images
 
 class image_source(gr.basic_block):
     """Sends ``count`` images (0 = all) of ``dataset`` on port "images", at most ``rate``
-    per second (0 = as fast as downstream takes them), then an end-of-stream PDU."""
+    per second (0 = as fast as downstream takes them), then an end-of-stream PDU; with
+    ``repeat``, cycles through them until the flowgraph stops (a live demo, a beacon)."""
 
     def __init__(self, dataset: str = "samples", count: int = 16, rate: float = 0.0,
-                 first: int = 0):
+                 first: int = 0, repeat: bool = False):
         gr.basic_block.__init__(self, name="djscc_image_source", in_sig=None, out_sig=None)
         images = load_images(dataset).images
         stop = len(images) if count <= 0 else min(len(images), first + count)
         self.images = [np.asarray(images[i]) for i in range(first, stop)]
         self.image_ids = list(range(first, stop))
-        self.rate = rate
+        self.rate, self.repeat = rate, bool(repeat)
         self.port = pmt.intern("images")
         self.message_port_register_out(self.port)
         self._thread = None
@@ -41,11 +42,14 @@ class image_source(gr.basic_block):
         return True
 
     def _emit(self):
-        for image_id, image in zip(self.image_ids, self.images):
-            if self._stopping.is_set():
-                return
-            meta = {"image_id": image_id, "height": image.shape[0], "width": image.shape[1]}
-            self.message_port_pub(self.port, pdu.make(meta, image))
-            if self.rate > 0:
-                time.sleep(1.0 / self.rate)
+        while True:
+            for image_id, image in zip(self.image_ids, self.images):
+                if self._stopping.is_set():
+                    return
+                meta = {"image_id": image_id, "height": image.shape[0], "width": image.shape[1]}
+                self.message_port_pub(self.port, pdu.make(meta, image))
+                if self.rate > 0:
+                    self._stopping.wait(1.0 / self.rate)
+            if not self.repeat:
+                break
         self.message_port_pub(self.port, pdu.end_of_stream())
