@@ -32,6 +32,13 @@ def test_round_trip(capture):
     assert annotations == [{"start": 10, "length": 100, "djscc:frame_counter": 3}]
 
 
+def test_recording_again_to_the_same_path_replaces_the_capture(capture):
+    path, _ = capture
+    captures.write_metadata(path, 2e6, 915e6, "software channel", "again", {"snr_db": 9.0}, [])
+    _, info, annotations = captures.read(path)
+    assert info["core:sample_rate"] == 2e6 and info["djscc:settings"] == {"snr_db": 9.0} and annotations == []
+
+
 @pytest.mark.parametrize("damage,message", [
     (lambda p: p.with_suffix(".sigmf-meta").unlink(), "not found"),
     (lambda p: p.with_suffix(".sigmf-data").unlink(), "not found"),

@@ -31,7 +31,8 @@ def stem(path: str | Path) -> Path:
 
 def write_metadata(path: str | Path, sample_rate: float, center_frequency: float,
                    hardware: str, description: str, settings: dict, annotations: list[dict]) -> Path:
-    """Write PATH.sigmf-meta for the samples already in PATH.sigmf-data."""
+    """Write PATH.sigmf-meta for the samples already in PATH.sigmf-data (replacing an
+    older one: the data file beside it was just rewritten too)."""
     base = stem(path)
     meta = SigMFFile(data_file=str(base.with_suffix(".sigmf-data")), global_info={
         sigmf.DATATYPE_KEY: DATATYPE,
@@ -45,7 +46,7 @@ def write_metadata(path: str | Path, sample_rate: float, center_frequency: float
     for note in annotations:
         fields = {k: v for k, v in note.items() if k not in ("start", "length")}
         meta.add_annotation(int(note["start"]), int(note["length"]), metadata=fields)
-    meta.tofile(str(base.with_suffix(".sigmf-meta")))
+    meta.tofile(str(base.with_suffix(".sigmf-meta")), overwrite=True)
     return base.with_suffix(".sigmf-meta")
 
 

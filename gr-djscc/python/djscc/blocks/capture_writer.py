@@ -62,7 +62,11 @@ class capture_writer(gr.sync_block):
         if self._file is not None:
             self._file.close()
             self._file = None
-            captures.write_metadata(self.path, self.sample_rate, self.center_frequency,
-                                    self.hardware, self.description, self.settings,
-                                    sorted(self.annotations, key=lambda a: a["start"]))
+            try:
+                captures.write_metadata(self.path, self.sample_rate, self.center_frequency,
+                                        self.hardware, self.description, self.settings,
+                                        sorted(self.annotations, key=lambda a: a["start"]))
+            except Exception as error:  # an exception in stop() would abort the process
+                gr.log.error(f"djscc capture_writer: samples kept in {self.path}.sigmf-data, "
+                             f"metadata not written: {error}")
         return True

@@ -2,18 +2,31 @@
 
 import numpy as np
 
+UNWRAP_WINDOW = 8  # block phases whose median is the reference for the next one
+
+
+def robust_unwrap(phases: np.ndarray, window: int = UNWRAP_WINDOW) -> np.ndarray:
+    """Unwrap each phase against the median of the ``window`` before it, not against its
+    single predecessor: at 0 dB one noisy block would otherwise slip everything after it
+    by 2 pi (and the fitted CFO with it)."""
+    unwrapped = np.empty(len(phases))
+    for index, phase in enumerate(phases):
+        reference = np.median(unwrapped[max(0, index - window):index]) if index else phase
+        unwrapped[index] = reference + np.angle(np.exp(1j * (phase - reference)))
+    return unwrapped
+
 
 def phase_line(received: np.ndarray, known: np.ndarray, positions: np.ndarray,
                block: int) -> tuple[float, float]:
     """(slope in rad/symbol, phase at position 0) of received/known, by weighted least
     squares over blocks of ``block`` known symbols (block sums tame the noise before the
-    phases are unwrapped)."""
+    phases are unwrapped; positions must be increasing)."""
     usable = len(known) // block * block
     if usable < 2 * block:
         return 0.0, float(np.angle(np.vdot(known, received)))
     sums = (received[:usable] * np.conj(known[:usable])).reshape(-1, block).sum(1)
     centers = positions[:usable].reshape(-1, block).mean(1)
-    phases = np.unwrap(np.angle(sums))
+    phases = robust_unwrap(np.angle(sums))
     weights = np.abs(sums)
     slope, intercept = np.polyfit(centers, phases, 1, w=weights)
     return float(slope), float(intercept)
