@@ -21,8 +21,3 @@ def tiny_model_path(tmp_path):
     zoo.save(model, path, {"name": "tiny"})
     return path
 
-
-def shipped_or_skip(name: str):
-    if name not in zoo.shipped():
-        pytest.fail(f"shipped model {name} missing from {zoo.MODELS_DIR}")
-    return zoo.load(name)

@@ -1,0 +1,55 @@
+"""The five shipped models: they load, they are what their names say, they are trained,
+and the figures in their cards are the ones they reproduce."""
+
+import numpy as np
+import pytest
+import torch
+
+from djscc.data import load_images
+from djscc.metrics import psnr_per_image, to_uint8
+from djscc.nn import zoo
+from djscc.nn.channels import AWGNChannel
+
+# name: (architecture, latent channels, the paper's Table I parameter count or None)
+SHIPPED = {
+    "djscc_snr7_1-12": ("djscc", 8, 143_000),
+    "djscc_snr15_1-12": ("djscc", 8, 143_000),
+    "adjscc_1-12": ("adjscc", 8, 157_000),
+    "da-djscc_1-12": ("da-djscc", 8, 159_000),
+    "da-djscc_1-6": ("da-djscc", 16, None),
+}
+CARD_CURVE = "cifar10_exact.npz:test / awgn"
+
+
+def sample_psnr(model, snr_db: float, count: int = 64) -> float:
+    images = torch.from_numpy(load_images("samples").images[:count]).permute(0, 3, 1, 2)
+    generator = torch.Generator().manual_seed(1)
+    with torch.no_grad():
+        output = to_uint8(model(images.float() / 255, AWGNChannel(), torch.full((count,), snr_db), generator))
+    return float(psnr_per_image(images, output).mean())
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_shipped_model_is_what_its_name_says(name):
+    assert name in zoo.shipped()
+    model, card = zoo.load(name)
+    architecture, latent_channels, paper_parameters = SHIPPED[name]
+    assert card["architecture"] == architecture and card["config"]["latent_channels"] == latent_channels
+    parameters = sum(p.numel() for p in model.parameters())
+    assert parameters == card["parameters"]
+    if paper_parameters:
+        assert abs(parameters - paper_parameters) / paper_parameters < 0.10
+    assert card["training"]["data"].endswith("cifar10_jpeg.npz") and card["training"]["epochs"] >= 30
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_card_figures_are_reproduced_on_the_shipped_samples(name):
+    """The card's PSNR at 10 dB (846 exact test images) against the same model on the 64
+    shipped ones: a subset, so within 1 dB, and far above an untrained model's ~11 dB."""
+    model, card = zoo.load(name)
+    curve = card["figures"][CARD_CURVE]
+    assert curve["images"] == 846 and curve["realizations"] >= 10
+    assert min(curve["snr_db"]) <= -5 and max(curve["snr_db"]) >= 25
+    at_10_db = curve["psnr_db"][curve["snr_db"].index(10.0)]
+    assert sample_psnr(model, 10.0) == pytest.approx(at_10_db, abs=1.0)
+    assert np.all(np.diff(curve["psnr_db"]) > -0.05)  # PSNR does not fall as the SNR rises
