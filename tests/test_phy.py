@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from djscc.phy.estimate import robust_unwrap
 from djscc.phy.frame import CrcError, FrameFormat, Header, build_frame
 from djscc.phy.impair import impair
 from djscc.phy.pulse import matched_filter, rrc_taps, shape
@@ -158,3 +159,11 @@ def test_fuzz_random_iq_never_raises():
         receiver.process(chunk.astype(np.complex64))
     receiver.flush()
     assert receiver.stats.samples > 0
+
+
+def test_one_noisy_block_does_not_slip_the_phase_line():
+    """At 0 dB a block phase sometimes lands near the opposite side of the circle; a plain
+    unwrap then shifts every later block by 2 pi, and the CFO estimate with them."""
+    phases = np.concatenate([np.full(60, 0.3), [-2.75], np.full(60, 0.6)])
+    assert np.allclose(np.unwrap(phases)[61:], 0.6 - 2 * np.pi)  # the slip
+    assert np.allclose(robust_unwrap(phases)[61:], 0.6)
