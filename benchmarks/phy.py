@@ -124,7 +124,9 @@ def plot(result: dict, path: Path) -> None:
     figure, axes = plt.subplots(1, 3, figsize=(14, 4))
     axes[0].plot(snr, [r["psnr_torch_true_state_db"] for r in loop], "o-", label="torch channel, true SNR")
     axes[0].plot(snr, [r["psnr_phy_estimated_state_db"] for r in loop], "s--", label="burst PHY, estimated SNR")
-    axes[0].set(xlabel="SNR (dB)", ylabel="PSNR (dB)", title=f"{result['model']}: PHY in the loop")
+    axes[0].set(xlabel="SNR (dB)", ylabel="PSNR (dB)")
+    axes[0].set_title(f"{result['model']} (k/n {result['bandwidth_ratio']}), {result['images_per_frame']} "
+                      f"images/frame: {100 * result['frame_efficiency']:.1f}% payload", fontsize=9)
     axes[1].plot(snr, [r["snr_estimate_bias_db"] for r in loop], "o-", label="bias")
     axes[1].plot(snr, [r["snr_estimate_rms_db"] for r in loop], "s-", label="RMS error")
     axes[1].axhline(0.5, color="gray", linestyle=":", label="target RMS")
@@ -159,6 +161,9 @@ def main() -> None:
     images = torch.from_numpy(np.asarray(load_images(args.data).limit(args.limit).images)).permute(0, 3, 1, 2)
     result = {
         "model": args.model, "data": args.data, "images": len(images), "images_per_frame": args.images_per_frame,
+        "bandwidth_ratio": f"1/{round(1 / model.config.bandwidth_ratio())}",
+        "frame_efficiency": round(FrameFormat().overhead(
+            model.symbols_per_image(*images.shape[-2:]) * args.images_per_frame)["efficiency"], 4),
         "channel": f"AWGN, CFO {CFO_HZ:g} Hz at {SAMPLE_RATE:g} S/s, timing offset U(0, sps), phase U(0, 2pi)",
         "machine": f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads",
         "phy_in_the_loop": phy_in_the_loop(model, images, [0, 2.5, 5, 7.5, 10, 12.5, 15, 17.5, 20],
