@@ -30,6 +30,13 @@ def test_reduced_cpu_run_learns_and_writes_model_and_card(tmp_path, capsys):
     assert card["architecture"] == "da-djscc" and card["training"]["seed"] == 0
 
 
+def test_time_budget_saves_the_model_where_it_stopped_and_says_so(tmp_path):
+    assert run_train(tmp_path, "--epochs", "5", "--time-budget-min", "1e-6") == 0
+    _, card = zoo.load(tmp_path / "m")
+    assert card["training"]["epochs"] == 1 and card["training"]["scheduled_epochs"] == 5
+    assert "after epoch 1 of 5" in card["training"]["note"]
+
+
 def test_stopped_run_resumes_from_its_checkpoint(tmp_path, capsys, monkeypatch):
     """A run killed during epoch 3 and started again ends with the same weights."""
     assert run_train(tmp_path / "straight", "--epochs", "4") == 0

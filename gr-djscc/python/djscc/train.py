@@ -60,6 +60,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--compile", action="store_true", help="torch.compile the model")
     parser.add_argument("--restart", action="store_true", help="ignore an existing checkpoint")
+    parser.add_argument("--time-budget-min", type=float,
+                        help="stop after the epoch that uses up this many minutes (of this run) "
+                             "and save the model as it is; the card says where it stopped")
     parser.add_argument("--note", default="", help="free text stored in the card")
     args = parser.parse_args(argv)
     if args.snr is not None:
@@ -157,7 +160,10 @@ def train(argv=None) -> int:
     channel = make_channel(args.channel)
     low, high = args.snr_range
 
+    run_started = time.time()
     for epoch in range(start_epoch, args.epochs):
+        if args.time_budget_min is not None and time.time() - run_started >= 60 * args.time_budget_min:
+            break
         model.train()
         started = time.time()
         order = torch.randperm(len(images), device=device, generator=generator)
@@ -205,10 +211,19 @@ def training_card(args, history: list, image_count: int, world: int) -> dict:
             "loss": "MSE", "seed": args.seed,
             "device": f"{args.device} x{world} ({platform.processor() or platform.machine()})",
             "wall_seconds": round(sum(h["seconds"] for h in history), 1),
+            "scheduled_epochs": args.epochs,
             "final_train_psnr_db": history[-1]["train_psnr_db"] if history else None,
-            "note": args.note,
+            "note": " ".join(filter(None, [args.note, stopped_early_note(args, history)])),
         },
     }
+
+
+def stopped_early_note(args, history: list) -> str:
+    done = history[-1]["epoch"] if history else 0
+    if done >= args.epochs:
+        return ""
+    return (f"Stopped by --time-budget-min after epoch {done} of {args.epochs}: the learning rate "
+            f"had not finished its cosine decay, so this model is short of what the full schedule gives.")
 
 
 def main(argv=None) -> int:
