@@ -12,9 +12,9 @@ OUT=benchmarks/results
 BIN=.venv/bin
 MODELS=(djscc_snr7_1-12 djscc_snr15_1-12 adjscc_1-12 da-djscc_1-12 da-djscc_1-6)
 
-"$BIN/djscc-eval" "${MODELS[@]}" --data "$EXACT" --snr -5:25:2.5 --realizations 10 \
+"$BIN/djscc-eval" "${MODELS[@]}" --data "$EXACT" --snr=-5:25:2.5 --realizations 10 \
     --threads 2 --json $OUT/fidelity_awgn.json --plot $OUT/fidelity_awgn.png --update-cards
-"$BIN/djscc-eval" "${MODELS[@]}" --data "$EXACT" --snr -5:25:5 --realizations 10 \
+"$BIN/djscc-eval" "${MODELS[@]}" --data "$EXACT" --snr=-5:25:5 --realizations 10 \
     --channel rayleigh --threads 2 --json $OUT/fidelity_rayleigh.json --plot $OUT/fidelity_rayleigh.png
 "$BIN/djscc-complexity" "${MODELS[@]}" --threads 1 --runs 500 \
     --json $OUT/complexity.json --plot $OUT/complexity.png

@@ -7,7 +7,7 @@ same noise draws (common random numbers), so their differences are not noise.
 
 Examples:
   djscc-eval da-djscc_1-12 adjscc_1-12 --data ../shared/data/cifar10/cifar10_exact.npz \
-      --snr -5:25:2.5 --json out/eval.json --plot out/eval.png
+      --snr=-5:25:2.5 --json out/eval.json --plot out/eval.png
   djscc-eval da-djscc_1-12 --data samples --snr 0 10 20 --channel rayleigh --pilots 16
 """
 
