@@ -43,11 +43,6 @@ class image_sink(gr.basic_block):
             self.message_port_register_in(pmt.intern(name))
             self.set_msg_handler(pmt.intern(name), handler)
 
-    @staticmethod
-    def _image(message):
-        meta, pixels = pdu.parse(message, np.uint8)
-        return meta, pixels.reshape(int(meta["height"]), int(meta["width"]), 3)
-
     def _touch(self):
         with self.activity:
             self.last_activity = time.monotonic()
@@ -73,12 +68,12 @@ class image_sink(gr.basic_block):
                 self.expected = len(self.sent)
             self._touch()
             return
-        meta, image = self._image(message)
+        meta, image = pdu.parse_image(message)
         with self.activity:
             self.sent[int(meta["image_id"])] = image
 
     def handle_received(self, message):
-        meta, image = self._image(message)
+        meta, image = pdu.parse_image(message)
         image_id = int(meta["image_id"])
         with self.activity:
             reference = self.sent.get(image_id)

@@ -32,22 +32,19 @@ class image_view(gr.basic_block, QtWidgets.QLabel):
             self.message_port_register_in(pmt.intern(name))
             self.set_msg_handler(pmt.intern(name), handler)
 
-    @staticmethod
-    def _image(message):
-        meta, pixels = pdu.parse(message, np.uint8)
-        return int(meta["image_id"]), pixels.reshape(int(meta["height"]), int(meta["width"]), 3)
-
     def handle_sent(self, message):
         if pdu.is_end_of_stream(message):
             return
-        image_id, image = self._image(message)
+        meta, image = pdu.parse_image(message)
+        image_id = int(meta["image_id"])
         self.sent[image_id] = image
         # Keep only the images that can still be shown (the newest few in flight).
         for old in [i for i in self.sent if i < image_id - 4 * self.columns]:
             del self.sent[old]
 
     def handle_received(self, message):
-        image_id, image = self._image(message)
+        meta, image = pdu.parse_image(message)
+        image_id = int(meta["image_id"])
         self.received[image_id] = image
         self.shown = (self.shown + [image_id])[-self.columns:]
         for old in [i for i in self.received if i not in self.shown]:

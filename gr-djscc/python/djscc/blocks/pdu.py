@@ -26,6 +26,12 @@ def parse(message, dtype) -> tuple[dict, np.ndarray]:
     return dict(meta or {}), vector
 
 
+def parse_image(message) -> tuple[dict, np.ndarray]:
+    """(meta, H x W x 3 uint8 image) of an image PDU; ValueError/KeyError if it is not one."""
+    meta, pixels = parse(message, np.uint8)
+    return meta, pixels.reshape(int(meta["height"]), int(meta["width"]), 3)
+
+
 def end_of_stream():
     return make({EOF_KEY: True}, np.zeros(0, np.uint8))
 
