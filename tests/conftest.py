@@ -21,3 +21,21 @@ def tiny_model_path(tmp_path):
     zoo.save(model, path, {"name": "tiny"})
     return path
 
+
+
+@pytest.fixture
+def gated_model_path(tmp_path):
+    """An untrained gated JSCC whose gate sends 2 of its 8 latent channels (64 symbols at
+    32x32) below about 10 dB and all 8 (256) above."""
+    model = zoo.build("gated-jscc")
+    with torch.no_grad():
+        first, activation, last = model.gate
+        first.weight.fill_(1.0)
+        first.bias.fill_(-0.5)  # csi = dB / 20: positive above 10 dB
+        activation.weight.fill_(0.0)  # and 0 below
+        last.weight.fill_(20.0)
+        last.bias.fill_(-2.0)
+        last.bias[0] = 5.0
+    path = tmp_path / "gated"
+    zoo.save(model, path, {"name": "gated"})
+    return path

@@ -64,6 +64,27 @@ def test_encoder_rejects_garbage_and_follows_the_feedback_link(model):
     assert block.snr_db == 17.5
 
 
+def test_variable_rate_model_sends_what_its_gate_keeps_through_the_phy(gated_model_path):
+    """gated-jscc: fewer symbols per image at low SNR; the header says how many, the decoder
+    takes any count the model accepts."""
+    low, high = (run_message_block(encoder(str(gated_model_path), snr_db=snr), "images",
+                                   [image_pdu(0)], "symbols", 1) for snr in (0.0, 20.0))
+    assert [len(pdu.parse(m, np.complex64)[1]) for m in low + high] == [64, 256]
+    bursts = run_message_block(framer(images_per_frame=2), "symbols", low + high + [pdu.end_of_stream()],
+                               "frames", 3)
+    receiver = BurstReceiver()
+    frames = [f for message in bursts[:2] for f in receiver.process(
+        np.concatenate([np.zeros(200, np.complex64), pdu.parse(message, np.complex64)[1],
+                        np.zeros(400, np.complex64)]))]
+    assert [f.header.symbols_per_image for f in frames] == [64, 256]
+    frame_pdus = [pdu.make({"counter": f.header.counter, "model_id": 1, "images": 1,
+                            "symbols_per_image": f.header.symbols_per_image, "snr_db": 25.0},
+                           f.payload.astype(np.complex64)) for f in frames]
+    sink = decoder(str(gated_model_path))
+    images = run_message_block(sink, "frames", frame_pdus, "images", 2)
+    assert len(images) == 2 and sink.counts["wrong_size"] == 0
+
+
 def test_framer_packs_images_and_its_bursts_decode():
     symbols = [pdu.make({"image_id": 10 + i, "model_id": 1},
                         np.exp(1j * np.arange(256) * (i + 1)).astype(np.complex64)) for i in range(3)]

@@ -1,9 +1,11 @@
-"""djscc-eval: PSNR and SSIM vs SNR for one or more models, JSON + PNG.
+"""djscc-eval: PSNR, SSIM and downstream accuracy vs SNR for one or more models, JSON + PNG.
 
 Protocol (DESIGN.md): 8-bit outputs; for each SNR, every image goes through the channel
 ``--realizations`` times; a figure is the mean over images of the per-image mean over
 realizations, with a 95% interval over images (1.96 standard errors). All models see the
-same noise draws (common random numbers), so their differences are not noise.
+same noise draws (common random numbers), so their differences are not noise. Accuracy is the
+shipped CIFAR-10 classifier's (--classifier) on the 8-bit reconstructions, where the data
+has labels; "symbols_sent" is the share of the model's k symbols actually transmitted.
 
 Examples:
   djscc-eval da-djscc_1-12 adjscc_1-12 --data ../shared/data/cifar10/cifar10_exact.npz \
@@ -26,7 +28,7 @@ from djscc.errors import InputError
 from djscc.metrics import psnr_per_image, ssim_per_image, to_uint8
 from djscc.nn import zoo
 from djscc.nn.channels import ChannelState, make_channel
-from djscc.nn.models import DOWNSAMPLING, SNR_LIMITS_DB
+from djscc.nn.codec import DOWNSAMPLING, SNR_LIMITS_DB, drop_unsent
 
 
 def parse_snr_grid(items: list[str]) -> list[float]:
@@ -51,41 +53,55 @@ def parse_snr_grid(items: list[str]) -> list[float]:
 
 
 def image_batches(image_set: ImageSet, batch_size: int):
-    """uint8 (B, 3, H, W) batches; differently sized images go one at a time."""
-    images = image_set.images
+    """(uint8 (B, 3, H, W), labels (B,) or None) batches; differently sized images one at a time."""
+    images, labels = image_set.images, image_set.labels
     if isinstance(images, list):
         for image in images:
-            yield torch.from_numpy(center_crop_to_multiple(image, DOWNSAMPLING)).permute(2, 0, 1)[None]
+            yield torch.from_numpy(center_crop_to_multiple(image, DOWNSAMPLING)).permute(2, 0, 1)[None], None
         return
     if images.shape[1] % DOWNSAMPLING or images.shape[2] % DOWNSAMPLING:
         images = np.stack([center_crop_to_multiple(image, DOWNSAMPLING) for image in images])
     for start in range(0, len(images), batch_size):
-        yield torch.from_numpy(images[start:start + batch_size]).permute(0, 3, 1, 2)
+        batch_labels = None if labels is None else torch.from_numpy(labels[start:start + batch_size].astype(np.int64))
+        yield torch.from_numpy(images[start:start + batch_size]).permute(0, 3, 1, 2), batch_labels
 
 
 @torch.no_grad()
 def evaluate_model(model, image_set: ImageSet, snr_grid: list[float], channel,
-                   realizations: int, batch_size: int, seed: int) -> dict:
-    """Per-SNR mean and 95% interval of PSNR and SSIM over images."""
-    results = {"psnr_db": {"mean": [], "ci95": []}, "ssim": {"mean": [], "ci95": []}}
+                   realizations: int, batch_size: int, seed: int, classifier=None) -> dict:
+    """Per-SNR mean and 95% interval over images of PSNR, SSIM, the share of the k symbols
+    sent, and with labels and a ``classifier``, its accuracy on the reconstructions (and a
+    model's own feature-space accuracy, for models that classify)."""
+    metrics = ["psnr_db", "ssim", "symbols_sent"]
+    if classifier is not None and image_set.labels is not None:
+        metrics.append("accuracy")
+        if hasattr(model, "classify"):
+            metrics.append("feature_accuracy")
+    results = {key: {"mean": [], "ci95": []} for key in metrics}
     for snr_index, snr in enumerate(tqdm(snr_grid, desc="SNR", leave=False)):
         generator = torch.Generator().manual_seed(seed * 1000 + snr_index)
-        psnr_means, ssim_means = [], []
-        for reference in image_batches(image_set, batch_size):
-            images = reference.float() / 255.0
+        per_image = {key: [] for key in metrics}
+        for reference, labels in image_batches(image_set, batch_size):
+            images, size = reference.float() / 255.0, reference.shape[-2:]
             snr_db = torch.full((len(images),), float(snr))
             symbols = model.encode(images, ChannelState.awgn(snr_db))
-            psnr_sum = torch.zeros(len(images))
-            ssim_sum = torch.zeros(len(images))
+            sent = model.symbols_sent(ChannelState.awgn(snr_db), *size)
+            sums = {key: torch.zeros(len(images)) for key in metrics}
+            sums["symbols_sent"] += realizations * sent / model.symbols_per_image(*size)
             for _ in range(realizations):
                 received, state = channel(symbols, snr_db, generator)
-                output = to_uint8(model.decode(received, state, images.shape[-2:]))
-                psnr_sum += psnr_per_image(reference, output)
-                ssim_sum += ssim_per_image(reference, output)
-            psnr_means.append(psnr_sum / realizations)
-            ssim_means.append(ssim_sum / realizations)
-        for key, values in (("psnr_db", torch.cat(psnr_means)), ("ssim", torch.cat(ssim_means))):
-            mean, ci = mean_and_ci95(values.double().numpy())
+                received = drop_unsent(received, sent)
+                output = to_uint8(model.decode(received, state, size))
+                sums["psnr_db"] += psnr_per_image(reference, output)
+                sums["ssim"] += ssim_per_image(reference, output)
+                if "accuracy" in sums:
+                    sums["accuracy"] += (classifier.predict(output.float() / 255.0) == labels).float()
+                if "feature_accuracy" in sums:
+                    sums["feature_accuracy"] += (model.classify(received, size) == labels).float()
+            for key in metrics:
+                per_image[key].append(sums[key] / realizations)
+        for key in metrics:
+            mean, ci = mean_and_ci95(torch.cat(per_image[key]).double().numpy())
             results[key]["mean"].append(round(mean, 4))
             results[key]["ci95"].append(round(ci, 4))
     return results
@@ -105,16 +121,21 @@ def plot(report: dict, path: Path) -> None:
     import matplotlib.pyplot as plt
 
     snr = report["snr_db"]
-    figure, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+    labels = {"psnr_db": "PSNR (dB)", "ssim": "SSIM", "accuracy": "classifier accuracy",
+              "symbols_sent": "share of k symbols sent"}
+    keys = [key for key in labels if any(key in result for result in report["models"].values())]
+    figure, axes = plt.subplots(1, len(keys), figsize=(5.2 * len(keys), 4.2))
     for name, result in report["models"].items():
-        for axis, key in zip(axes, ("psnr_db", "ssim")):
+        for axis, key in zip(axes, keys):
+            if key not in result:
+                continue
             mean = np.array(result[key]["mean"])
             ci = np.nan_to_num(np.array(result[key]["ci95"]))
             axis.plot(snr, mean, marker="o", markersize=3, label=name)
             axis.fill_between(snr, mean - ci, mean + ci, alpha=0.2)
-    for axis, label in zip(axes, ("PSNR (dB)", "SSIM")):
+    for axis, key in zip(axes, keys):
         axis.set_xlabel("channel SNR (dB)")
-        axis.set_ylabel(label)
+        axis.set_ylabel(labels[key])
         axis.grid(alpha=0.3)
     axes[0].legend(fontsize=8)
     figure.suptitle(f"{report['data']} ({report['images']} images), {report['channel']}, "
@@ -139,6 +160,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--channel", default="awgn", choices=["awgn", "rayleigh"])
     parser.add_argument("--pilots", type=int, help="Rayleigh: estimate h from this many pilots "
                         "(default: perfect CSI)")
+    parser.add_argument("--classifier", default="cifar10_classifier",
+                        help="model that scores the reconstructions where the data has labels "
+                             "(a shipped name or NAME path; 'none' to skip)")
     parser.add_argument("--batch-size", type=int, default=256)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int)
@@ -164,10 +188,14 @@ def evaluate(argv=None) -> int:
               "statistic": "mean over images of the per-image mean over realizations; "
                            "ci95 = 1.96 standard errors over images",
               "machine": platform.processor() or platform.machine(), "models": {}}
+    classifier = None
+    if args.classifier != "none" and image_set.labels is not None:
+        classifier, classifier_card = zoo.load(args.classifier)
+        report["classifier"] = classifier_card.get("name", args.classifier)
     for name in args.models:
         model, card = zoo.load(name)
         result = evaluate_model(model, image_set, snr_grid, channel, args.realizations,
-                                args.batch_size, args.seed)
+                                args.batch_size, args.seed, classifier)
         report["models"][card.get("name", str(name))] = {"parameters": card.get("parameters"), **result}
         print_table(card.get("name", str(name)), snr_grid, result)
         if args.update_cards:
@@ -181,10 +209,12 @@ def evaluate(argv=None) -> int:
 
 
 def print_table(name: str, snr_grid: list[float], result: dict) -> None:
-    print(f"\n{name}\n  SNR dB   PSNR dB (±95%)    SSIM (±95%)")
+    extra = [key for key in ("accuracy", "feature_accuracy", "symbols_sent") if key in result]
+    print(f"\n{name}\n  SNR dB   PSNR dB (±95%)    SSIM (±95%)  " + "  ".join(extra))
     for i, snr in enumerate(snr_grid):
         print(f"  {snr:6.1f}   {result['psnr_db']['mean'][i]:6.2f} ±{result['psnr_db']['ci95'][i]:.2f}"
-              f"    {result['ssim']['mean'][i]:.4f} ±{result['ssim']['ci95'][i]:.4f}")
+              f"    {result['ssim']['mean'][i]:.4f} ±{result['ssim']['ci95'][i]:.4f}  "
+              + "  ".join(f"{result[key]['mean'][i]:.4f}" for key in extra))
 
 
 def store_in_card(name: str, report: dict, result: dict) -> None:
@@ -194,8 +224,8 @@ def store_in_card(name: str, report: dict, result: dict) -> None:
     key = f"{report['data']} / {report['channel']}"
     card.setdefault("figures", {})[key] = {
         "images": report["images"], "realizations": report["realizations"],
-        "snr_db": report["snr_db"], "psnr_db": result["psnr_db"]["mean"],
-        "ssim": result["ssim"]["mean"], "command": "djscc-eval --update-cards",
+        "snr_db": report["snr_db"], "command": "djscc-eval --update-cards",
+        **{key: values["mean"] for key, values in result.items()},
     }
     path.write_text(json.dumps(card, indent=2) + "\n")
 

@@ -40,6 +40,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--arch", required=True, choices=sorted(zoo.ARCHITECTURES))
     parser.add_argument("--latent-channels", type=int, default=8,
                         help="latent channels c: k/n = c/96 (8 -> 1/12, 16 -> 1/6)")
+    parser.add_argument("--config", type=json.loads, default={},
+                        help='more architecture settings as JSON, e.g. \'{"filters": 20}\'')
     parser.add_argument("--data", required=True, help="cifar10, cifar100, an .npz or a folder")
     parser.add_argument("--data-root", default="data", help="download folder for cifar10/100")
     parser.add_argument("--crops-per-epoch", type=int, default=50000,
@@ -72,15 +74,26 @@ def parse_args(argv=None) -> argparse.Namespace:
     return args
 
 
-def load_training_set(args, rng: np.random.Generator) -> np.ndarray:
-    """(N, 32, 32, 3) uint8: the dataset, or random crops of a folder's images."""
+def load_training_set(args, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray | None]:
+    """(N, 32, 32, 3) uint8 and labels if known: the dataset, or random crops of a folder's."""
     image_set = load_images(args.data, "train", args.data_root).limit(args.limit)
-    images = image_set.images
+    images, labels = image_set.images, image_set.labels
     if isinstance(images, list) or images.shape[1:3] != (32, 32):
-        images = random_crops(images, args.crops_per_epoch, 32, rng)
+        images, labels = random_crops(images, args.crops_per_epoch, 32, rng), None
     if len(images) == 0:
         raise InputError(f"{args.data} has no training images")
-    return images
+    return images, labels
+
+
+class TrainingObjective(torch.nn.Module):
+    """The model's objective over the simulated channel, as one module for DDP to wrap."""
+
+    def __init__(self, model, channel):
+        super().__init__()
+        self.model, self.channel = model, channel
+
+    def forward(self, images, labels, snr_db, generator):
+        return self.model.training_loss(images, labels, self.channel, snr_db, generator)
 
 
 def augment(batch: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
@@ -135,8 +148,11 @@ def train(argv=None) -> int:
     torch.manual_seed(args.seed)
     rng = np.random.default_rng(args.seed)
 
-    images = torch.from_numpy(load_training_set(args, rng)).to(device).permute(0, 3, 1, 2)
-    model = zoo.build(args.arch, latent_channels=args.latent_channels).to(device)
+    images, labels = load_training_set(args, rng)
+    images = torch.from_numpy(images).to(device).permute(0, 3, 1, 2)
+    if labels is not None:
+        labels = torch.from_numpy(labels.astype(np.int64)).to(device)
+    model = zoo.build(args.arch, **{"latent_channels": args.latent_channels, **args.config}).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
     steps_per_epoch = max(1, len(images) // (args.batch_size * world))
     scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(
@@ -152,12 +168,11 @@ def train(argv=None) -> int:
         if rank == 0:
             print(f"resuming {checkpoint.path} after epoch {start_epoch}")
 
-    trained = model
+    objective = TrainingObjective(model, make_channel(args.channel))
     if distributed:
-        trained = torch.nn.parallel.DistributedDataParallel(model)
+        objective = torch.nn.parallel.DistributedDataParallel(objective)
     if args.compile:
-        trained = torch.compile(trained)
-    channel = make_channel(args.channel)
+        objective = torch.compile(objective)
     low, high = args.snr_range
 
     run_started = time.time()
@@ -174,13 +189,12 @@ def train(argv=None) -> int:
         for index in bar:
             batch = augment(images[index].float().div_(255.0), generator)
             snr_db = low + (high - low) * torch.rand(len(index), device=device, generator=generator)
-            output = trained(batch, channel, snr_db, generator)
-            loss = F.mse_loss(output, batch)
+            loss, output = objective(batch, None if labels is None else labels[index], snr_db, generator)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
             scheduler.step()
-            squared_error += loss.item() * len(index)
+            squared_error += F.mse_loss(output.detach(), batch).item() * len(index)
             seen += len(index)
             bar.set_postfix(psnr=f"{psnr_from_mse(squared_error / seen):.2f}")
         if rank == 0:
@@ -190,14 +204,14 @@ def train(argv=None) -> int:
             checkpoint.save(model, optimizer, scheduler, epoch + 1, history, generator)
 
     if rank == 0:
-        zoo.save(model.cpu(), out, training_card(args, history, len(images), world))
+        zoo.save(model.cpu(), out, training_card(args, history, len(images), world, model.OBJECTIVE))
         print(f"saved {zoo.weights_path(out)} and {zoo.card_path(out)}")
     if distributed:
         dist.destroy_process_group()
     return 0
 
 
-def training_card(args, history: list, image_count: int, world: int) -> dict:
+def training_card(args, history: list, image_count: int, world: int, objective: str) -> dict:
     """The card's record of how the model was trained."""
     low, high = args.snr_range
     return {
@@ -208,7 +222,7 @@ def training_card(args, history: list, image_count: int, world: int) -> dict:
             "snr_db": low if low == high else [low, high],
             "epochs": len(history) and history[-1]["epoch"], "batch_size": args.batch_size * world,
             "optimizer": f"Adam lr {args.lr} cosine to {args.lr / 100}, weight decay {args.weight_decay}",
-            "loss": "MSE", "seed": args.seed,
+            "loss": objective, "seed": args.seed,
             "device": f"{args.device} x{world} ({platform.processor() or platform.machine()})",
             "wall_seconds": round(sum(h["seconds"] for h in history), 1),
             "scheduled_epochs": args.epochs,

@@ -9,12 +9,13 @@ from djscc.blocks import pdu
 from djscc.metrics import to_uint8
 from djscc.nn import zoo
 from djscc.nn.channels import ChannelState
-from djscc.nn.models import SNR_LIMITS_DB
+from djscc.nn.codec import SNR_LIMITS_DB
 
 
 class decoder(gr.basic_block):
     """Decodes every image of a frame with ``model``, conditioned on the SNR the receiver
-    measured. Frames of another model id or image size are counted and dropped."""
+    measured. Frames of another model id, or with a symbol count the model cannot take at
+    ``image_size`` (a variable-rate model takes fewer than k), are counted and dropped."""
 
     def __init__(self, model: str = "da-djscc_1-12", model_id: int = 1, image_size: int = 32,
                  threads: int = 1):
@@ -22,7 +23,6 @@ class decoder(gr.basic_block):
         torch.set_num_threads(threads)
         self.model, self.card = zoo.load(model)
         self.model_id, self.image_size = model_id, image_size
-        self.symbols_per_image = self.model.symbols_per_image(image_size, image_size)
         self.counts = {"frames": 0, "images": 0, "unknown_model": 0, "wrong_size": 0, "bad_pdu": 0}
         self.out = pmt.intern("images")
         self.message_port_register_out(self.out)
@@ -40,7 +40,8 @@ class decoder(gr.basic_block):
         if int(meta.get("model_id", -1)) != self.model_id:
             self.counts["unknown_model"] += 1
             return
-        if per_image != self.symbols_per_image or len(payload) != images * per_image:
+        if (not self.model.accepts_symbol_count(per_image, self.image_size, self.image_size)
+                or len(payload) != images * per_image):
             self.counts["wrong_size"] += 1
             return
         self.counts["frames"] += 1

@@ -1,4 +1,8 @@
-"""Encoder: image PDUs -> PDUs of the model's k complex symbols (unit average power)."""
+"""Encoder: image PDUs -> PDUs of the model's complex symbols (unit average power).
+
+A fixed-rate model sends its k symbols; a variable-rate one (gated-jscc) only those its gate
+keeps at the current SNR, so the PDU's length varies with the channel.
+"""
 
 import numpy as np
 import pmt
@@ -48,10 +52,12 @@ class encoder(gr.basic_block):
             meta, pixels = pdu.parse(message, np.uint8)
             image = pixels.reshape(int(meta["height"]), int(meta["width"]), 3)
             tensor = torch.from_numpy(image.copy()).permute(2, 0, 1)[None].float() / 255.0
-            symbols = self.model.encode(tensor, ChannelState.awgn(torch.tensor([self.snr_db])))
+            state = ChannelState.awgn(torch.tensor([self.snr_db]))
+            symbols = self.model.encode(tensor, state)
+            sent = int(self.model.symbols_sent(state, *image.shape[:2])[0])  # variable-rate models
         except Exception as error:  # a bad PDU must not take the flowgraph down
             self.rejected += 1
             gr.log.warn(f"djscc encoder: image rejected: {error}")
             return
         meta.update(model_id=self.model_id, encoder_snr_db=self.snr_db)
-        self.message_port_pub(self.out, pdu.make(meta, symbols[0].numpy().astype(np.complex64)))
+        self.message_port_pub(self.out, pdu.make(meta, symbols[0, :sent].numpy().astype(np.complex64)))

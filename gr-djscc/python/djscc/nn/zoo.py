@@ -14,16 +14,24 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from djscc.errors import ModelFileError
+from djscc.nn.attenjscc import AttenJSCC, AttenJSCCConfig
+from djscc.nn.classifier import Classifier, ClassifierConfig
+from djscc.nn.gated import GatedJSCC, GatedJSCCConfig
+from djscc.nn.lssc import LSSC, LSSCConfig
 from djscc.nn.models import JSCCConfig, JSCCModel
 
 CARD_FORMAT = "gr-djscc-model/1"
 
-# name -> (builder, default config). Later families register here too. A config may override
-# any default but ``attention``, which is what tells these three architectures apart.
+# name -> (builder, config class, fixed config). A card's config may set any field but the
+# fixed ones, which are what tell the architectures of one family apart.
 ARCHITECTURES = {
-    "djscc": (JSCCModel, JSCCConfig(attention="none")),
-    "adjscc": (JSCCModel, JSCCConfig(attention="channel")),
-    "da-djscc": (JSCCModel, JSCCConfig(attention="channel+spatial")),
+    "djscc": (JSCCModel, JSCCConfig, {"attention": "none"}),
+    "adjscc": (JSCCModel, JSCCConfig, {"attention": "channel"}),
+    "da-djscc": (JSCCModel, JSCCConfig, {"attention": "channel+spatial"}),
+    "attenjscc": (AttenJSCC, AttenJSCCConfig, {}),
+    "lssc": (LSSC, LSSCConfig, {}),
+    "gated-jscc": (GatedJSCC, GatedJSCCConfig, {}),
+    "classifier": (Classifier, ClassifierConfig, {}),
 }
 # The repository's models/ folder (the package is installed in place, editable).
 MODELS_DIR = Path(__file__).resolve().parents[4] / "models"
@@ -34,14 +42,13 @@ def build(architecture: str, **config) -> torch.nn.Module:
     if architecture not in ARCHITECTURES:
         raise ModelFileError(f"unknown architecture {architecture!r}; registered: "
                              f"{sorted(ARCHITECTURES)}")
-    builder, defaults = ARCHITECTURES[architecture]
-    merged = {**defaults.to_dict(), **config}
-    if merged.get("attention") != getattr(defaults, "attention", None):
-        raise ModelFileError(f"invalid config for {architecture}: attention "
-                             f"{merged.get('attention')!r} is not this architecture's "
-                             f"{defaults.attention!r}")
+    builder, config_class, fixed = ARCHITECTURES[architecture]
+    for key, value in fixed.items():
+        if config.get(key, value) != value:
+            raise ModelFileError(f"invalid config for {architecture}: {key} {config[key]!r} "
+                                 f"is not this architecture's {value!r}")
     try:
-        model = builder(type(defaults)(**merged))
+        model = builder(config_class(**{**config, **fixed}))
     except (TypeError, ValueError) as error:
         raise ModelFileError(f"invalid config for {architecture}: {error}") from None
     model.architecture = architecture

@@ -1,0 +1,141 @@
+"""djscc-train-classifier: train the downstream CIFAR-10 classifier that scores received images.
+
+SGD with Nesterov momentum, a one-cycle learning rate (linear warm-up, linear decay to 0),
+label smoothing, flips and 2-pixel translations; the training set lives in memory as uint8 like
+djscc-train's. With --test-data the accuracy on those images is measured at the end and
+stored in the card. A checkpoint is written after every epoch; the same command resumes.
+
+Example (the shipped one, 2-core CPU):
+  djscc-train-classifier --data ../shared/data/cifar10/cifar10_jpeg.npz \
+      --test-data ../shared/data/cifar10/cifar10_exact.npz --epochs 18 --out models/cifar10_classifier
+"""
+
+import argparse
+import json
+import platform
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from tqdm import tqdm
+
+from djscc import cli
+from djscc.data import load_images
+from djscc.errors import InputError
+from djscc.nn import zoo
+from djscc.train import Checkpoint, augment
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="djscc-train-classifier", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", required=True, help="labelled training set: cifar10 or an .npz")
+    parser.add_argument("--test-data", help="labelled test set (.npz) measured at the end")
+    parser.add_argument("--data-root", default="data", help="download folder for cifar10")
+    parser.add_argument("--out", required=True, help="NAME: writes NAME.safetensors/.json/.ckpt.pt")
+    parser.add_argument("--widths", type=int, nargs=4, default=[32, 64, 128, 256])
+    parser.add_argument("--epochs", type=int, default=18)
+    parser.add_argument("--batch-size", type=int, default=256)
+    parser.add_argument("--lr", type=float, default=0.2, help="peak SGD learning rate")
+    parser.add_argument("--weight-decay", type=float, default=5e-4)
+    parser.add_argument("--label-smoothing", type=float, default=0.1)
+    parser.add_argument("--limit", type=int, help="train on the first N images only")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--threads", type=int, help="torch CPU threads")
+    parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    parser.add_argument("--restart", action="store_true", help="ignore an existing checkpoint")
+    return parser.parse_args(argv)
+
+
+def labelled(spec: str, split: str, root: str, limit: int | None = None):
+    image_set = load_images(spec, split, root).limit(limit)
+    if image_set.labels is None or isinstance(image_set.images, list):
+        raise InputError(f"{spec} has no class labels for its {split} images")
+    return image_set
+
+
+@torch.no_grad()
+def accuracy(model, images: np.ndarray, labels: np.ndarray, batch_size: int = 500) -> float:
+    """Top-1 accuracy of ``model.predict`` on uint8 HWC images."""
+    model.eval()
+    correct = 0
+    for start in range(0, len(images), batch_size):
+        batch = torch.from_numpy(images[start:start + batch_size]).permute(0, 3, 1, 2).float() / 255
+        predicted = model.predict(batch.to(next(model.parameters()).device))
+        correct += (predicted.cpu() == torch.from_numpy(labels[start:start + batch_size]).long()).sum().item()
+    return correct / len(images)
+
+
+def train(argv=None) -> int:
+    args = parse_args(argv)
+    cli.set_threads(args.threads)
+    torch.manual_seed(args.seed)
+    device = torch.device(args.device)
+    training_set = labelled(args.data, "train", args.data_root, args.limit)
+    images = torch.from_numpy(training_set.images).to(device).permute(0, 3, 1, 2)
+    labels = torch.from_numpy(training_set.labels.astype(np.int64)).to(device)
+
+    model = zoo.build("classifier", widths=args.widths).to(device, memory_format=torch.channels_last)
+    optimizer = torch.optim.SGD(model.parameters(), lr=args.lr, momentum=0.9, nesterov=True,
+                                weight_decay=args.weight_decay)
+    steps_per_epoch = max(1, len(images) // args.batch_size)
+    scheduler = torch.optim.lr_scheduler.OneCycleLR(
+        optimizer, max_lr=args.lr, total_steps=args.epochs * steps_per_epoch, pct_start=0.2,
+        anneal_strategy="linear", div_factor=20, final_div_factor=1000)
+    generator = torch.Generator(device=device).manual_seed(args.seed)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    checkpoint = Checkpoint(out.with_suffix(".ckpt.pt"))
+    start_epoch, history = 0, []
+    if checkpoint.path.exists() and not args.restart:
+        start_epoch, history = checkpoint.load(model, optimizer, scheduler, generator)
+        print(f"resuming {checkpoint.path} after epoch {start_epoch}")
+
+    for epoch in range(start_epoch, args.epochs):
+        model.train()
+        started = time.time()
+        order = torch.randperm(len(images), device=device, generator=generator)
+        correct, seen = 0, 0
+        bar = tqdm(order[: steps_per_epoch * args.batch_size].split(args.batch_size),
+                   desc=f"epoch {epoch + 1}/{args.epochs}", leave=False)
+        for index in bar:
+            batch = augment(images[index].float().div_(255.0), generator)
+            logits = model(batch.contiguous(memory_format=torch.channels_last))
+            loss = F.cross_entropy(logits, labels[index], label_smoothing=args.label_smoothing)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            scheduler.step()
+            correct += (logits.argmax(1) == labels[index]).sum().item()
+            seen += len(index)
+            bar.set_postfix(acc=f"{correct / seen:.3f}")
+        history.append({"epoch": epoch + 1, "train_accuracy": round(correct / seen, 4),
+                        "seconds": round(time.time() - started, 1)})
+        print(json.dumps(history[-1]), flush=True)
+        checkpoint.save(model, optimizer, scheduler, epoch + 1, history, generator)
+
+    card = {"name": out.name, "training": {
+        "data": args.data, "images": len(images), "augmentation": "flips, 2-pixel translations",
+        "epochs": len(history) and history[-1]["epoch"], "batch_size": args.batch_size,
+        "optimizer": f"SGD Nesterov one-cycle peak lr {args.lr}, weight decay {args.weight_decay}",
+        "loss": f"cross-entropy, label smoothing {args.label_smoothing}", "seed": args.seed,
+        "device": f"{args.device} ({platform.processor() or platform.machine()})",
+        "wall_seconds": round(sum(h["seconds"] for h in history), 1)}}
+    if args.test_data:
+        test_set = labelled(args.test_data, "test", args.data_root)
+        measured = accuracy(model, test_set.images, test_set.labels)
+        card["figures"] = {f"{test_set.source} / clean": {"images": len(test_set), "accuracy": measured}}
+        print(f"accuracy on {test_set.source}: {measured:.4f} ({len(test_set)} images)")
+    zoo.save(model.cpu(), out, card)
+    print(f"saved {zoo.weights_path(out)} and {zoo.card_path(out)}")
+    return 0
+
+
+def main(argv=None) -> int:
+    return cli.run(train, argv)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
