@@ -78,7 +78,8 @@ class image_sink(gr.basic_block):
         with self.activity:
             reference = self.sent.get(image_id)
         result = {"image_id": image_id, "snr_est_db": round(float(meta.get("snr_db", np.nan)), 3),
-                  "true_snr_db": self.true_snr_db, "cfo_hz": round(float(meta.get("cfo_hz", np.nan)), 1)}
+                  "true_snr_db": self.true_snr_db, "cfo_hz": round(float(meta.get("cfo_hz", np.nan)), 1),
+                  "symbols": int(meta.get("symbols", 0))}
         if reference is not None and reference.shape == image.shape:
             a = torch.from_numpy(reference).permute(2, 0, 1)[None]
             b = torch.from_numpy(image).permute(2, 0, 1)[None]
@@ -88,7 +89,7 @@ class image_sink(gr.basic_block):
         if not self.quiet:
             print(f"image {image_id:5d}: PSNR {result.get('psnr_db', float('nan')):6.2f} dB  "
                   f"SSIM {result.get('ssim', float('nan')):.3f}  SNR est {result['snr_est_db']:6.2f} dB"
-                  f" (true {self.true_snr_db:g})", flush=True)
+                  f" (true {self.true_snr_db:g})  {result['symbols']} symbols", flush=True)
         with self.activity:
             self.received[image_id] = image
         self._touch()
@@ -102,6 +103,8 @@ class image_sink(gr.basic_block):
             "mean_psnr_db": round(float(np.mean([r["psnr_db"] for r in measured])), 3) if measured else None,
             "mean_ssim": round(float(np.mean([r["ssim"] for r in measured])), 4) if measured else None,
             "mean_snr_est_db": round(float(np.mean(estimates)), 3) if len(estimates) else None,
+            "mean_symbols_per_image": round(float(np.mean([r["symbols"] for r in self.results])), 2)
+            if self.results else None,
             "true_snr_db": None if np.isnan(self.true_snr_db) else self.true_snr_db,
             "images": self.results,
         }

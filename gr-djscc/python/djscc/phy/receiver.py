@@ -70,6 +70,9 @@ class BurstReceiver:
         self._z = np.zeros(0, np.complex64)  # matched-filtered samples not yet consumed
         self._z_start = 0  # absolute index (input samples) of _z[0], minus the filter delay
         self._search = 0  # index in _z where detection resumes
+        # a frame whose header is read, waiting for its payload: (absolute t0, cfo, header),
+        # so that the search, synchronization and header are not redone on every chunk
+        self._pending: tuple[float, float, Header] | None = None
         self.stats = ReceiverStats()
         period = fmt.preamble_period_symbols
         self._period_kernel = np.zeros((len(period) - 1) * fmt.sps + 1, np.complex64)
@@ -101,12 +104,10 @@ class BurstReceiver:
     def flush(self) -> list[ReceivedFrame]:
         """End of stream: a frame still waiting for samples is counted as truncated."""
         frames = self.process(np.zeros(self._preamble_span + len(self.taps), np.complex64))
-        if self._pending_header is not None:
+        if self._pending is not None:
             self.stats.truncated += 1
-            self._pending_header = None
+            self._pending = None
         return frames
-
-    _pending_header = None
 
     def _discard_consumed(self) -> None:
         keep_from = max(0, self._search - 2 * self._period_span)
@@ -117,6 +118,9 @@ class BurstReceiver:
     # ---- one frame ----------------------------------------------------------------------
     def _next_frame(self):
         """A ReceivedFrame, True (something consumed, go on), or None (need more samples)."""
+        if self._pending is not None:
+            absolute_t0, cfo, header = self._pending
+            return self._payload(header, absolute_t0 - self._z_start, cfo)
         fmt = self.fmt
         margin = 3 * self._period_span + 4
         last = len(self._z) - self._preamble_span - margin
@@ -126,32 +130,37 @@ class BurstReceiver:
         if start is None:
             self._search = last
             return None
+        header_end = fmt.preamble_length + fmt.header_length
+        if start + self._period_span + (header_end + 2) * fmt.sps + 3 >= len(self._z):
+            return None  # wait for the header before synchronizing on the preamble
         synced = self._synchronize(start)
         if synced is None:
             self._search = start + self._period_span
             return True
         t0, cfo = synced
-        header_end = fmt.preamble_length + fmt.header_length
         if t0 + (header_end + 1) * fmt.sps + 3 >= len(self._z):
             return None  # wait for the header
         self.stats.detections += 1
-        header, t0_cfo = self._read_header(t0, cfo)
+        header, cfo = self._read_header(t0, cfo)
         if header is None:
             self.stats.crc_failures += 1
             self._search = int(t0) + self._preamble_span
             return True
-        cfo = t0_cfo
         if not (1 <= header.images and 1 <= header.symbols_per_image
                 and header.payload_symbols <= self.max_payload):
             self.stats.bad_headers += 1
             self._search = int(t0) + self._preamble_span
             return True
+        return self._payload(header, t0, cfo)
+
+    def _payload(self, header: Header, t0: float, cfo: float):
+        """The frame once all its samples are there (None and pending until then)."""
+        fmt = self.fmt
         total = fmt.frame_length(header.payload_symbols) - fmt.guard_symbols
         if t0 + (total + 1) * fmt.sps + 3 >= len(self._z):
-            self._pending_header = header
-            self.stats.detections -= 1  # counted again when the samples are there
+            self._pending = (t0 + self._z_start, cfo, header)
             return None
-        self._pending_header = None
+        self._pending = None
         frame = self._decode(header, t0, cfo, total)
         self._search = int(t0 + total * fmt.sps)
         if frame is None:
@@ -185,22 +194,19 @@ class BurstReceiver:
         """(fractional start, CFO in cycles/sample) of the preamble near ``coarse``, or None."""
         fmt = self.fmt
         sps, span = fmt.sps, self._period_span
-        best = None
-        for candidate in range(coarse - span - sps, coarse + span + sps + 1):
-            if candidate < 1 or candidate + self._preamble_span + 3 > len(self._z):
-                continue
-            periods = self._z[candidate: candidate + self._preamble_span: sps].reshape(
-                fmt.preamble_repeats, fmt.preamble_period) @ np.conj(fmt.preamble_period_symbols)
-            periods = periods * COVER_CODE
-            cfo = np.angle(np.vdot(periods[:-1], periods[1:])) / (2 * np.pi * span)
-            symbols = self._z[candidate: candidate + self._preamble_span: sps]
-            rotation = np.exp(-2j * np.pi * cfo * np.arange(fmt.preamble_length) * sps)
-            coherent = np.abs(np.vdot(fmt.preamble, symbols * rotation)) ** 2
-            if best is None or coherent > best[1]:
-                best = (candidate, coherent, cfo)
-        if best is None:
+        candidates = np.arange(max(1, coarse - span - sps), coarse + span + sps + 1)
+        candidates = candidates[candidates + self._preamble_span + 3 <= len(self._z)]
+        if len(candidates) == 0:
             return None
-        candidate, peak, cfo = best
+        # every candidate at once: (candidates, preamble symbols)
+        symbols = self._z[candidates[:, None] + np.arange(0, self._preamble_span, sps)[None, :]]
+        periods = symbols.reshape(len(candidates), fmt.preamble_repeats, fmt.preamble_period) \
+            @ np.conj(fmt.preamble_period_symbols) * COVER_CODE
+        cfos = np.angle(np.sum(np.conj(periods[:, :-1]) * periods[:, 1:], axis=1)) / (2 * np.pi * span)
+        rotation = np.exp(-2j * np.pi * cfos[:, None] * (np.arange(fmt.preamble_length) * sps)[None, :])
+        coherent = np.abs((symbols * rotation) @ np.conj(fmt.preamble)) ** 2
+        best = int(np.argmax(coherent))
+        candidate, peak, cfo = int(candidates[best]), coherent[best], float(cfos[best])
         symbols = self._z[candidate: candidate + self._preamble_span: sps]
         quality = peak / (fmt.preamble_length * np.sum(np.abs(symbols) ** 2) + 1e-20)
         if quality < self.threshold:
