@@ -163,6 +163,15 @@ def test_image_sink_gives_up_when_the_link_goes_idle():
     assert sink.wait_until_done(timeout=5) is False
 
 
+def test_image_sink_counts_every_image_a_repeating_source_sends():
+    sink = image_sink(quiet=True)
+    for _ in range(3):  # the same id three times, as under repeat
+        sink.handle_sent(image_pdu(0))
+    sink.handle_received(pdu.make({"image_id": 0, "height": 32, "width": 32}, SAMPLES[0]))
+    summary = sink.summary()
+    assert (summary["sent"], summary["received"], summary["lost"]) == (3, 1, 2)
+
+
 def collect(source_block, port, count, timeout=10.0):
     """Start ``source_block`` alone; the first ``count`` messages it publishes on ``port``."""
     top = gr.top_block()

@@ -32,7 +32,8 @@ class image_sink(gr.basic_block):
         gr.basic_block.__init__(self, name="djscc_image_sink", in_sig=None, out_sig=None)
         self.out_dir = Path(out_dir) if out_dir else None
         self.true_snr_db, self.quiet = float(true_snr_db), quiet
-        self.sent: dict[int, np.ndarray] = {}
+        self.sent: dict[int, np.ndarray] = {}  # the latest image sent under each id
+        self.sent_count = 0  # every image sent: a repeating source sends an id again
         self.received: dict[int, np.ndarray] = {}
         self.results: list[dict] = []
         self.idle_timeout = float(idle_timeout)
@@ -53,7 +54,7 @@ class image_sink(gr.basic_block):
         deadline = None if timeout is None else time.monotonic() + timeout
         with self.activity:
             while True:
-                if self.expected is not None and len(self.received) >= self.expected:
+                if self.expected is not None and len(self.results) >= self.expected:
                     return True
                 now = time.monotonic()
                 if self.expected is not None and now - self.last_activity > self.idle_timeout:
@@ -65,12 +66,13 @@ class image_sink(gr.basic_block):
     def handle_sent(self, message):
         if pdu.is_end_of_stream(message):
             with self.activity:
-                self.expected = len(self.sent)
+                self.expected = self.sent_count
             self._touch()
             return
         meta, image = pdu.parse_image(message)
         with self.activity:
             self.sent[int(meta["image_id"])] = image
+            self.sent_count += 1
 
     def handle_received(self, message):
         meta, image = pdu.parse_image(message)
@@ -98,8 +100,8 @@ class image_sink(gr.basic_block):
         measured = [r for r in self.results if "psnr_db" in r]
         estimates = np.array([r["snr_est_db"] for r in self.results], float)
         return {
-            "sent": len(self.sent), "received": len(self.results),
-            "lost": len(set(self.sent) - set(self.received)),
+            "sent": self.sent_count, "received": len(self.results),
+            "lost": max(0, self.sent_count - len(self.results)),
             "mean_psnr_db": round(float(np.mean([r["psnr_db"] for r in measured])), 3) if measured else None,
             "mean_ssim": round(float(np.mean([r["ssim"] for r in measured])), 4) if measured else None,
             "mean_snr_est_db": round(float(np.mean(estimates)), 3) if len(estimates) else None,
