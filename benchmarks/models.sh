@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# The foundation figures, one command: ./benchmarks/models.sh [EXACT_NPZ]
-#   fidelity_awgn.{json,png}      PSNR/SSIM vs SNR, -5..25 dB, all shipped models, AWGN
+# Every model figure, one command: ./benchmarks/models.sh [EXACT_NPZ]
+#   fidelity_awgn.{json,png}      PSNR, SSIM, classifier accuracy and symbols sent vs SNR,
+#                                 -5..25 dB (and -2, AttenJSCC's point), all shipped codecs, AWGN
 #   fidelity_rayleigh.{json,png}  the same over Rayleigh block fading (perfect CSI), 5 dB steps
-#   complexity.{json,png}         the paper's Table I (parameters, MB, MFLOPs, CPU latency)
+#   complexity.{json,png}         the paper's Table I (parameters, MB, MFLOPs, CPU latency),
+#                                 with AttenJSCC's Table 1 configuration (untrained)
+#   comparison.{json,md,png}      the k/n = 1/12 models side by side (benchmarks/compare.py)
 # on the 846 exact CIFAR-10 test images (never JPEG-decoded ones), 10 channel realizations
 # per image. Writes benchmarks/results/ and stores the AWGN curve in each model's card.
 set -euo pipefail
@@ -10,11 +13,13 @@ cd "$(dirname "$0")/.."
 EXACT=${1:-../shared/data/cifar10/cifar10_exact.npz}
 OUT=benchmarks/results
 BIN=.venv/bin
-MODELS=(djscc_snr7_1-12 djscc_snr15_1-12 adjscc_1-12 da-djscc_1-12 da-djscc_1-6)
+MODELS=(djscc_snr7_1-12 djscc_snr15_1-12 adjscc_1-12 da-djscc_1-12 da-djscc_1-6
+        attenjscc-small_1-12 lssc_1-12 gated-jscc_1-12)
 
-"$BIN/djscc-eval" "${MODELS[@]}" --data "$EXACT" --snr=-5:25:2.5 --realizations 10 \
+"$BIN/djscc-eval" "${MODELS[@]}" --data "$EXACT" --snr=-5:25:2.5,-2 --realizations 10 \
     --threads 2 --json $OUT/fidelity_awgn.json --plot $OUT/fidelity_awgn.png --update-cards
 "$BIN/djscc-eval" "${MODELS[@]}" --data "$EXACT" --snr=-5:25:5 --realizations 10 \
     --channel rayleigh --threads 2 --json $OUT/fidelity_rayleigh.json --plot $OUT/fidelity_rayleigh.png
-"$BIN/djscc-complexity" "${MODELS[@]}" --threads 1 --runs 500 \
+"$BIN/djscc-complexity" "${MODELS[@]}" attenjscc --threads 1 --runs 500 \
     --json $OUT/complexity.json --plot $OUT/complexity.png
+"$BIN/python" benchmarks/compare.py

@@ -10,6 +10,7 @@ from djscc.errors import InputError
 
 def test_snr_grid_parsing():
     assert evaluate.parse_snr_grid(["-5:5:2.5", "20"]) == [-5.0, -2.5, 0.0, 2.5, 5.0, 20.0]
+    assert evaluate.parse_snr_grid(["0:10:5,-2", "5"]) == [-2.0, 0.0, 5.0, 10.0]
     for bad in (["ten"], ["0:10:0"], ["100"]):
         with pytest.raises(InputError):
             evaluate.parse_snr_grid(bad)
@@ -26,7 +27,22 @@ def test_report_json_plot_and_reproducibility(tiny_model_path, tmp_path):
     assert a["images"] == 8 and a["realizations"] == 3 and a["snr_db"] == [0.0, 20.0]
     curve = a["models"]["tiny"]
     assert len(curve["psnr_db"]["mean"]) == 2 and all(c > 0 for c in curve["ssim"]["ci95"])
+    # the samples have labels: the shipped classifier scores the reconstructions
+    assert a["classifier"] == "cifar10_classifier" and all(0 <= v <= 1 for v in curve["accuracy"]["mean"])
+    assert curve["symbols_sent"]["mean"] == [1.0, 1.0]  # a fixed-rate model sends all k
     assert (tmp_path / "a.png").stat().st_size > 10_000
+
+
+def test_accuracy_follows_the_channel_for_a_variable_rate_model(gated_model_path, tmp_path):
+    """The gated model sends 1/4 of its symbols below 10 dB; its own feature-space
+    classifier is reported beside the downstream one; --classifier none skips both."""
+    argv = [str(gated_model_path), "--data", "samples", "--limit", "8", "--snr", "0", "20",
+            "--realizations", "2"]
+    assert evaluate.main([*argv, "--json", str(tmp_path / "g.json")]) == 0
+    curve = json.loads((tmp_path / "g.json").read_text())["models"]["gated"]
+    assert curve["symbols_sent"]["mean"] == [0.25, 1.0] and "feature_accuracy" in curve
+    assert evaluate.main([*argv, "--classifier", "none", "--json", str(tmp_path / "n.json")]) == 0
+    assert "accuracy" not in json.loads((tmp_path / "n.json").read_text())["models"]["gated"]
 
 
 def test_rayleigh_on_differently_sized_images(tiny_model_path, tmp_path):

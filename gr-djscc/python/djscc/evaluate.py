@@ -32,9 +32,10 @@ from djscc.nn.codec import DOWNSAMPLING, SNR_LIMITS_DB, drop_unsent
 
 
 def parse_snr_grid(items: list[str]) -> list[float]:
-    """'-5:25:2.5' (start:stop:step, stop included) and plain numbers, in dB."""
+    """'-5:25:2.5' (start:stop:step, stop included) and plain numbers, in dB; commas separate
+    items too ('--snr=-5:25:2.5,-2': a value that starts with '-' needs the '=' form)."""
     grid = []
-    for item in items:
+    for item in (part for text in items for part in text.split(",")):
         try:
             if ":" in item:
                 start, stop, step = (float(part) for part in item.split(":"))
@@ -49,7 +50,7 @@ def parse_snr_grid(items: list[str]) -> list[float]:
     if out_of_range or any(np.isnan(grid)):
         raise InputError(f"SNR {out_of_range} dB out of the supported range "
                          f"{SNR_LIMITS_DB[0]:g}..{SNR_LIMITS_DB[1]:g} dB")
-    return grid
+    return sorted(set(grid))
 
 
 def image_batches(image_set: ImageSet, batch_size: int):
@@ -154,7 +155,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help="samples, samples-kodak, cifar10, an .npz or a folder")
     parser.add_argument("--split", default="test", choices=["train", "test"])
     parser.add_argument("--data-root", default="data")
-    parser.add_argument("--snr", nargs="+", default=["-5:25:2.5"], help="dB values or start:stop:step")
+    parser.add_argument("--snr", nargs="+", default=["-5:25:2.5"],
+                        help="dB values or start:stop:step, space or comma separated; write "
+                             "--snr=-5:25:2.5,-2 when the first starts with '-'")
     parser.add_argument("--realizations", type=int, default=10, help="channel draws per image")
     parser.add_argument("--limit", type=int, help="the first N images only")
     parser.add_argument("--channel", default="awgn", choices=["awgn", "rayleigh"])
