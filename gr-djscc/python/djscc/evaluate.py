@@ -85,8 +85,9 @@ def evaluate_model(model, image_set: ImageSet, snr_grid: list[float], channel,
         for reference, labels in image_batches(image_set, batch_size):
             images, size = reference.float() / 255.0, reference.shape[-2:]
             snr_db = torch.full((len(images),), float(snr))
-            symbols = model.encode(images, ChannelState.awgn(snr_db))
-            sent = model.symbols_sent(ChannelState.awgn(snr_db), *size)
+            sent_state = ChannelState.awgn(snr_db)
+            symbols = model.encode(images, sent_state)
+            sent = model.symbols_sent(sent_state, *size)
             sums = {key: torch.zeros(len(images)) for key in metrics}
             sums["symbols_sent"] += realizations * sent / model.symbols_per_image(*size)
             for _ in range(realizations):

@@ -11,17 +11,18 @@ GDN is written here: compressai, the maintained implementation, pins its own tor
 torchvision, pandas and torch-geometric, far more than 30 lines are worth.
 """
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from djscc.nn.codec import ChannelCodec, check_csi_features
+from djscc.nn.config import ModelConfig
 
 
 @dataclass(frozen=True)
-class AttenJSCCConfig:
+class AttenJSCCConfig(ModelConfig):
     """Architecture of one AttenJSCC model; stored in the model card."""
 
     latent_channels: int = 8
@@ -30,13 +31,10 @@ class AttenJSCCConfig:
     csi_features: tuple[str, ...] = field(default=("effective_snr_db",))
 
     def __post_init__(self):
-        check_csi_features(tuple(self.csi_features))
+        super().__post_init__()
+        check_csi_features(self.csi_features)
         if self.latent_channels < 1 or self.filters < 1 or self.eaf_reduction < 1:
             raise ValueError("latent_channels, filters and eaf_reduction must be positive")
-        object.__setattr__(self, "csi_features", tuple(self.csi_features))
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 class GDN(nn.Module):

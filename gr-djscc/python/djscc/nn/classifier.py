@@ -6,10 +6,12 @@ conv -> max-pool -> BN -> GELU -> conv -> BN -> GELU (resolution 32 -> 16 -> 8 -
 global max-pool and a linear head. It takes images in [0, 1] like the codecs' output.
 """
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import torch
 from torch import nn
+
+from djscc.nn.config import ModelConfig
 
 # Per-channel mean and std of the CIFAR-10 training set, for input standardization.
 CIFAR10_MEAN = (0.4914, 0.4822, 0.4465)
@@ -17,19 +19,16 @@ CIFAR10_STD = (0.2470, 0.2435, 0.2616)
 
 
 @dataclass(frozen=True)
-class ClassifierConfig:
+class ClassifierConfig(ModelConfig):
     """Widths of the stem and the three groups; stored in the model card."""
 
     widths: tuple[int, ...] = (32, 64, 128, 256)
     classes: int = 10
 
     def __post_init__(self):
+        super().__post_init__()
         if len(self.widths) != 4 or min(self.widths) < 1 or self.classes < 2:
             raise ValueError("widths needs 4 positive entries and classes must be at least 2")
-        object.__setattr__(self, "widths", tuple(self.widths))
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 def conv_bn_gelu(cin: int, cout: int, pool: bool = False) -> list[nn.Module]:

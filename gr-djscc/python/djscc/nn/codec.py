@@ -61,23 +61,26 @@ class ChannelCodec(nn.Module):
         check_images(images)
         return to_symbols(self.encode_latent(images, self.csi_tensor(state)))
 
-    def decode(self, symbols: torch.Tensor, state: ChannelState,
-               image_size: tuple[int, int]) -> torch.Tensor:
-        """(B, n) complex equalized symbols -> (B, 3, H, W) float in [0, 1].
+    def received_latent(self, symbols: torch.Tensor, image_size: tuple[int, int]) -> torch.Tensor:
+        """(B, n) received symbols -> the latent (B, C, H/4, W/4) with unsent values zero.
 
-        n is k, or for a variable-rate codec any count it ``accepts``: the symbols not sent
-        are zeros to the decoder.
+        n is k, or for a variable-rate codec any count it ``accepts``.
         """
         missing = self.symbols_per_image(*image_size) - symbols.shape[1]
         if missing < 0 or (missing and not self.accepts_symbol_count(symbols.shape[1], *image_size)):
             raise InputError(f"{symbols.shape[1]} symbols per image do not fit this model at "
                              f"{image_size[0]}x{image_size[1]}")
-        latent = from_symbols(F.pad(symbols, (0, missing)), self.latent_shape(*image_size))
-        return self.decode_latent(latent, self.csi_tensor(state))
+        return from_symbols(F.pad(symbols, (0, missing)), self.latent_shape(*image_size))
 
-    def forward(self, images: torch.Tensor, channel, snr_db: torch.Tensor,
-                generator=None) -> torch.Tensor:
-        """Encode at the channel's state, pass the symbols through ``channel``, decode.
+    def decode(self, symbols: torch.Tensor, state: ChannelState,
+               image_size: tuple[int, int]) -> torch.Tensor:
+        """(B, n) complex equalized symbols (see ``received_latent``) -> (B, 3, H, W) in [0, 1]."""
+        return self.decode_latent(self.received_latent(symbols, image_size), self.csi_tensor(state))
+
+    def transmit(self, images: torch.Tensor, channel, snr_db: torch.Tensor,
+                 generator=None) -> tuple[torch.Tensor, ChannelState]:
+        """Encode at the channel's state and pass the symbols through ``channel``: what the
+        decoder gets (unsent symbols zero) and the state the channel reports.
 
         The encoder is told the average SNR (the feedback link); the decoder gets the state
         the channel reports (with fading: the measured |h|).
@@ -85,7 +88,12 @@ class ChannelCodec(nn.Module):
         sent_state = ChannelState.awgn(snr_db)
         symbols = self.encode(images, sent_state)
         received, state = channel(symbols, snr_db, generator)
-        received = drop_unsent(received, self.symbols_sent(sent_state, *images.shape[-2:]))
+        return drop_unsent(received, self.symbols_sent(sent_state, *images.shape[-2:])), state
+
+    def forward(self, images: torch.Tensor, channel, snr_db: torch.Tensor,
+                generator=None) -> torch.Tensor:
+        """Images through the encoder, ``channel`` and the decoder (see ``transmit``)."""
+        received, state = self.transmit(images, channel, snr_db, generator)
         return self.decode(received, state, images.shape[-2:])
 
     def training_loss(self, images: torch.Tensor, labels: torch.Tensor | None, channel,

@@ -11,20 +11,21 @@ The DJSCC backbone's encoder and decoder, plus:
 Objective: MSE - rate_reduction_weight * DeltaR + rate_weight * (fraction of symbols sent).
 """
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from djscc.nn.channels import ChannelState
-from djscc.nn.codec import ChannelCodec, check_csi_features, check_images, drop_unsent
+from djscc.nn.codec import ChannelCodec, check_csi_features, check_images
+from djscc.nn.config import ModelConfig
 from djscc.nn.models import JSCCConfig, JSCCModel
 from djscc.nn.power import to_symbols
 
 
 @dataclass(frozen=True)
-class GatedJSCCConfig:
+class GatedJSCCConfig(ModelConfig):
     """Architecture and objective weights of one gated model; stored in the model card."""
 
     latent_channels: int = 8
@@ -36,14 +37,10 @@ class GatedJSCCConfig:
     csi_features: tuple[str, ...] = field(default=("effective_snr_db",))
 
     def __post_init__(self):
-        check_csi_features(tuple(self.csi_features))
+        super().__post_init__()
+        check_csi_features(self.csi_features)
         if self.latent_channels < 2 or self.feature_dim < 1 or self.classes < 2:
             raise ValueError("latent_channels must be at least 2, feature_dim and classes positive")
-        object.__setattr__(self, "widths", tuple(self.widths))
-        object.__setattr__(self, "csi_features", tuple(self.csi_features))
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 def coding_rate(features: torch.Tensor, epsilon_sq: float) -> torch.Tensor:
@@ -105,7 +102,7 @@ class GatedJSCC(ChannelCodec):
         check_images(images)
         mask = self.channel_mask(state)
         latent = self.backbone.encode_latent(images, self.csi_tensor(state)) * mask[:, :, None, None]
-        sent = self.symbols_sent(state, *images.shape[-2:])
+        sent = self._symbols_for(mask.detach().sum(dim=1).round().long(), *images.shape[-2:])
         k = self.symbols_per_image(*images.shape[-2:])
         return to_symbols(latent) * torch.sqrt(sent / k)[:, None]
 
@@ -115,9 +112,7 @@ class GatedJSCC(ChannelCodec):
     # -- classification in the feature space -----------------------------------------------
     def features(self, symbols: torch.Tensor, image_size: tuple[int, int]) -> torch.Tensor:
         """(B, feature_dim) unit-norm features of received symbols (unsent ones zero)."""
-        missing = self.symbols_per_image(*image_size) - symbols.shape[1]
-        latent = torch.view_as_real(F.pad(symbols, (0, missing))).reshape(
-            len(symbols), *self.latent_shape(*image_size))
+        latent = self.received_latent(symbols, image_size)
         return F.normalize(self.feature_head(latent).mean(dim=(2, 3)), dim=1)
 
     def classify(self, symbols: torch.Tensor, image_size: tuple[int, int]) -> torch.Tensor:
@@ -125,12 +120,9 @@ class GatedJSCC(ChannelCodec):
         return (self.features(symbols, image_size) @ self.class_means.T).argmax(dim=1)
 
     def training_loss(self, images, labels, channel, snr_db, generator=None):
-        sent_state = ChannelState.awgn(snr_db)
-        symbols = self.encode(images, sent_state)
-        mask = self.channel_mask(sent_state)
-        received, state = channel(symbols, snr_db, generator)
-        received = drop_unsent(received, self.symbols_sent(sent_state, *images.shape[-2:]))
+        received, state = self.transmit(images, channel, snr_db, generator)
         output = self.decode(received, state, images.shape[-2:])
+        mask = self.channel_mask(ChannelState.awgn(snr_db))  # soft: the rate term's gradient
         objective = F.mse_loss(output, images) + self.config.rate_weight * mask.mean()
         if labels is not None:
             features = self.features(received, images.shape[-2:])

@@ -10,17 +10,18 @@ the codec it replaces), so this is a design in its spirit, sized to undercut DA-
 A U-Net's skips cannot cross the channel, so the U-Net lives in the receiver's decoder.
 """
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 import torch
 from torch import nn
 
 from djscc.nn.attention import AdaptiveChannelAttention
 from djscc.nn.codec import ChannelCodec, check_csi_features
+from djscc.nn.config import ModelConfig
 
 
 @dataclass(frozen=True)
-class LSSCConfig:
+class LSSCConfig(ModelConfig):
     """Architecture of one LSSC model; stored in the model card."""
 
     latent_channels: int = 8
@@ -28,14 +29,10 @@ class LSSCConfig:
     csi_features: tuple[str, ...] = field(default=("effective_snr_db",))
 
     def __post_init__(self):
-        check_csi_features(tuple(self.csi_features))
+        super().__post_init__()
+        check_csi_features(self.csi_features)
         if len(self.widths) != 3 or min(self.widths) < 1 or self.latent_channels < 1:
             raise ValueError("widths needs 3 positive entries and latent_channels must be positive")
-        object.__setattr__(self, "widths", tuple(self.widths))
-        object.__setattr__(self, "csi_features", tuple(self.csi_features))
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 def separable(cin: int, cout: int, stride: int = 1) -> nn.Sequential:

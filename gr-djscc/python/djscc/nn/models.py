@@ -7,19 +7,20 @@ One fully convolutional encoder/decoder pair; ``attention`` picks the variant:
 ``latent_channels`` sets the bandwidth ratio: k/n = latent_channels / 96 (8 -> 1/12, 16 -> 1/6).
 """
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 import torch
 from torch import nn
 
 from djscc.nn.attention import AdaptiveChannelAttention, AdaptiveSpatialAttention
 from djscc.nn.codec import DOWNSAMPLING, ChannelCodec, check_csi_features
+from djscc.nn.config import ModelConfig
 
 ATTENTION_KINDS = ("none", "channel", "channel+spatial")
 
 
 @dataclass(frozen=True)
-class JSCCConfig:
+class JSCCConfig(ModelConfig):
     """Architecture of one DJSCC-family model; stored in the model card."""
 
     attention: str = "channel+spatial"
@@ -30,16 +31,12 @@ class JSCCConfig:
     csi_features: tuple[str, ...] = field(default=("effective_snr_db",))
 
     def __post_init__(self):
+        super().__post_init__()
         if self.attention not in ATTENTION_KINDS:
             raise ValueError(f"attention must be one of {ATTENTION_KINDS}, not {self.attention!r}")
-        check_csi_features(tuple(self.csi_features))
+        check_csi_features(self.csi_features)
         if len(self.widths) != 4 or self.latent_channels < 1:
             raise ValueError("widths needs 4 entries and latent_channels must be positive")
-        object.__setattr__(self, "widths", tuple(self.widths))
-        object.__setattr__(self, "csi_features", tuple(self.csi_features))
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
     def bandwidth_ratio(self) -> float:
         """k/n: complex symbols per real pixel value."""

@@ -207,8 +207,7 @@ class BurstReceiver:
         coherent = np.abs((symbols * rotation) @ np.conj(fmt.preamble)) ** 2
         best = int(np.argmax(coherent))
         candidate, peak, cfo = int(candidates[best]), coherent[best], float(cfos[best])
-        symbols = self._z[candidate: candidate + self._preamble_span: sps]
-        quality = peak / (fmt.preamble_length * np.sum(np.abs(symbols) ** 2) + 1e-20)
+        quality = peak / (fmt.preamble_length * np.sum(np.abs(symbols[best]) ** 2) + 1e-20)
         if quality < self.threshold:
             return None
 
