@@ -56,7 +56,8 @@ def test_card_figures_are_reproduced_on_the_shipped_samples(name):
     at_10_db = curve["psnr_db"][curve["snr_db"].index(10.0)]
     assert sample_psnr(model, 10.0) == pytest.approx(at_10_db, abs=1.0)
     if all(share == 1.0 for share in curve["symbols_sent"]):  # fixed rate: PSNR never falls
-        assert np.all(np.diff(curve["psnr_db"]) > -0.05)  # as the SNR rises
+        trained = [p for s, p in zip(curve["snr_db"], curve["psnr_db"]) if s <= 20.0]
+        assert np.all(np.diff(trained) > -0.05)  # as the SNR rises over the trained 0-20 dB
 
 
 def test_shipped_classifier_scores_the_samples_as_its_card_says():

@@ -3,7 +3,8 @@
 Protocol (DESIGN.md): 8-bit outputs; for each SNR, every image goes through the channel
 ``--realizations`` times; a figure is the mean over images of the per-image mean over
 realizations, with a 95% interval over images (1.96 standard errors). All models see the
-same noise draws (common random numbers), so their differences are not noise. Accuracy is the
+same noise draws (common random numbers), so their differences are not noise; the noise is
+drawn on the CPU, so a figure does not depend on --device. Accuracy is the
 shipped CIFAR-10 classifier's (--classifier) on the 8-bit reconstructions, where the data
 has labels; "symbols_sent" is the share of the model's k symbols actually transmitted.
 
@@ -69,7 +70,8 @@ def image_batches(image_set: ImageSet, batch_size: int):
 
 @torch.no_grad()
 def evaluate_model(model, image_set: ImageSet, snr_grid: list[float], channel,
-                   realizations: int, batch_size: int, seed: int, classifier=None) -> dict:
+                   realizations: int, batch_size: int, seed: int, classifier=None,
+                   device: str | torch.device = "cpu") -> dict:
     """Per-SNR mean and 95% interval over images of PSNR, SSIM, the share of the k symbols
     sent, and with labels and a ``classifier``, its accuracy on the reconstructions (and a
     model's own feature-space accuracy, for models that classify)."""
@@ -83,23 +85,25 @@ def evaluate_model(model, image_set: ImageSet, snr_grid: list[float], channel,
         generator = torch.Generator().manual_seed(seed * 1000 + snr_index)
         per_image = {key: [] for key in metrics}
         for reference, labels in image_batches(image_set, batch_size):
+            reference, labels = reference.to(device), None if labels is None else labels.to(device)
             images, size = reference.float() / 255.0, reference.shape[-2:]
             snr_db = torch.full((len(images),), float(snr))
-            sent_state = ChannelState.awgn(snr_db)
-            symbols = model.encode(images, sent_state)
-            sent = model.symbols_sent(sent_state, *size)
+            sent_state = ChannelState.awgn(snr_db).to(device)
+            symbols = model.encode(images, sent_state).cpu()
+            sent = model.symbols_sent(sent_state, *size).cpu()
             sums = {key: torch.zeros(len(images)) for key in metrics}
             sums["symbols_sent"] += realizations * sent / model.symbols_per_image(*size)
             for _ in range(realizations):
                 received, state = channel(symbols, snr_db, generator)
-                received = drop_unsent(received, sent)
+                received, state = drop_unsent(received, sent).to(device), state.to(device)
                 output = to_uint8(model.decode(received, state, size))
-                sums["psnr_db"] += psnr_per_image(reference, output)
-                sums["ssim"] += ssim_per_image(reference, output)
+                sums["psnr_db"] += psnr_per_image(reference, output).cpu()
+                sums["ssim"] += ssim_per_image(reference, output).cpu()
                 if "accuracy" in sums:
-                    sums["accuracy"] += (classifier.predict(output.float() / 255.0) == labels).float()
+                    predicted = classifier.predict(output.float() / 255.0)
+                    sums["accuracy"] += (predicted == labels).float().cpu()
                 if "feature_accuracy" in sums:
-                    sums["feature_accuracy"] += (model.classify(received, size) == labels).float()
+                    sums["feature_accuracy"] += (model.classify(received, size) == labels).float().cpu()
             for key in metrics:
                 per_image[key].append(sums[key] / realizations)
         for key in metrics:
@@ -170,6 +174,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--batch-size", type=int, default=256)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int)
+    parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu",
+                        help="where the models run (the channel's noise is drawn on the CPU)")
     parser.add_argument("--json", type=Path, help="write the report here")
     parser.add_argument("--plot", type=Path, help="write PSNR/SSIM vs SNR here (PNG)")
     parser.add_argument("--update-cards", action="store_true",
@@ -194,12 +200,12 @@ def evaluate(argv=None) -> int:
               "machine": platform.processor() or platform.machine(), "models": {}}
     classifier = None
     if args.classifier != "none" and image_set.labels is not None:
-        classifier, classifier_card = zoo.load(args.classifier)
+        classifier, classifier_card = zoo.load(args.classifier, args.device)
         report["classifier"] = classifier_card.get("name", args.classifier)
     for name in args.models:
-        model, card = zoo.load(name)
+        model, card = zoo.load(name, args.device)
         result = evaluate_model(model, image_set, snr_grid, channel, args.realizations,
-                                args.batch_size, args.seed, classifier)
+                                args.batch_size, args.seed, classifier, args.device)
         report["models"][card.get("name", str(name))] = {"parameters": card.get("parameters"), **result}
         print_table(card.get("name", str(name)), snr_grid, result)
         if args.update_cards:

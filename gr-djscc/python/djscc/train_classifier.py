@@ -5,9 +5,10 @@ label smoothing, flips and 2-pixel translations; the training set lives in memor
 djscc-train's. With --test-data the accuracy on those images is measured at the end and
 stored in the card. A checkpoint is written after every epoch; the same command resumes.
 
-Example (the shipped one, 2-core CPU):
+Example (the shipped one: 97 s on an H100, 92.1 % on the 846 exact test images; on a CPU,
+--widths 32 64 128 256 --epochs 10 gives 89.8 % in 53 min on one core):
   djscc-train-classifier --data ../shared/data/cifar10/cifar10_jpeg.npz \
-      --test-data ../shared/data/cifar10/cifar10_exact.npz --epochs 18 --out models/cifar10_classifier
+      --test-data ../shared/data/cifar10/cifar10_exact.npz --out models/cifar10_classifier
 """
 
 import argparse
@@ -35,8 +36,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--test-data", help="labelled test set (.npz) measured at the end")
     parser.add_argument("--data-root", default="data", help="download folder for cifar10")
     parser.add_argument("--out", required=True, help="NAME: writes NAME.safetensors/.json/.ckpt.pt")
-    parser.add_argument("--widths", type=int, nargs=4, default=[32, 64, 128, 256])
-    parser.add_argument("--epochs", type=int, default=18)
+    parser.add_argument("--widths", type=int, nargs=4, default=[64, 128, 256, 512])
+    parser.add_argument("--epochs", type=int, default=50)
     parser.add_argument("--batch-size", type=int, default=256)
     parser.add_argument("--lr", type=float, default=0.2, help="peak SGD learning rate")
     parser.add_argument("--weight-decay", type=float, default=5e-4)

@@ -26,6 +26,9 @@ class ChannelState:
     def awgn(cls, snr_db: torch.Tensor) -> "ChannelState":
         return cls(snr_db=snr_db, h_abs=torch.ones_like(snr_db))
 
+    def to(self, device) -> "ChannelState":
+        return ChannelState(self.snr_db.to(device), self.h_abs.to(device))
+
 
 def complex_noise(shape, variance: torch.Tensor, generator=None, device=None) -> torch.Tensor:
     """Circularly-symmetric complex Gaussian noise of ``shape`` (B, ...), variance (B,) per row."""

@@ -1,0 +1,106 @@
+"""Retrain every model of models/ at once, sized to a time budget.
+
+All trainings run side by side (on one GPU, or on the CPU in reduced form). A short probe
+(one epoch on a slice of the data, every job at once, so contention is counted) measures
+each job's epoch time; each job then gets as many epochs as fit in --minutes, capped at
+--max-epochs, and its cosine/one-cycle schedule is sized to that count, so every model
+finishes its schedule. The epochs and wall time land in each model's card.
+
+  python models/recipe.py --data ../shared/data/cifar10/cifar10_jpeg.npz \\
+      --test-data ../shared/data/cifar10/cifar10_exact.npz --minutes 17 --out runs/recipe
+  python models/recipe.py ... --minutes 20 --only da-djscc_1-12 --threads 2   # CPU, reduced
+
+The shipped DA-DJSCC 1/6, AttenJSCC (small) and LSSC came from `--minutes 15` on one H100;
+the 1/12 DJSCC, ADJSCC and DA-DJSCC from 45-epoch djscc-train runs on a CPU, and the gated
+model from 15 CPU epochs (that H100 run's gate collapsed to one latent channel). Each card says
+how its model was trained. AttenJSCC in its Table 1 configuration (attenjscc_1-12, 21.7M
+parameters, 87 MB: not shipped) is trained too; on that H100 its loss went NaN.
+"""
+
+import argparse
+import json
+import math
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+CODEC = [sys.executable, "-m", "djscc.train"]
+CLASSIFIER = [sys.executable, "-m", "djscc.train_classifier"]
+JOBS = {
+    "djscc_snr7_1-12": CODEC + ["--arch", "djscc", "--snr", "7"],
+    "djscc_snr15_1-12": CODEC + ["--arch", "djscc", "--snr", "15"],
+    "adjscc_1-12": CODEC + ["--arch", "adjscc"],
+    "da-djscc_1-12": CODEC + ["--arch", "da-djscc"],
+    "da-djscc_1-6": CODEC + ["--arch", "da-djscc", "--latent-channels", "16"],
+    "attenjscc-small_1-12": CODEC + ["--arch", "attenjscc", "--config", '{"filters": 20}'],
+    "attenjscc_1-12": CODEC + ["--arch", "attenjscc"],
+    "lssc_1-12": CODEC + ["--arch", "lssc"],
+    "gated-jscc_1-12": CODEC + ["--arch", "gated-jscc"],
+    "cifar10_classifier": CLASSIFIER + ["--widths", "64", "128", "256", "512"],
+}
+PROBE_IMAGES = 6400
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", required=True, help="labelled training set (cifar10 or .npz)")
+    parser.add_argument("--test-data", required=True, help="the classifier's test set (.npz)")
+    parser.add_argument("--out", type=Path, required=True, help="folder for models and logs")
+    parser.add_argument("--minutes", type=float, required=True, help="training time after the probe")
+    parser.add_argument("--max-epochs", type=int, default=300, help="codecs (the paper's 300)")
+    parser.add_argument("--max-classifier-epochs", type=int, default=60)
+    parser.add_argument("--only", nargs="+", choices=sorted(JOBS), default=sorted(JOBS))
+    parser.add_argument("--threads", type=int, default=1, help="torch CPU threads per job")
+    return parser.parse_args(argv)
+
+
+def command(name: str, args, out: Path, extra: list[str]) -> list[str]:
+    data = ["--data", args.data] + (["--test-data", args.test_data] if name == "cifar10_classifier" else [])
+    return JOBS[name] + data + ["--out", str(out / name), "--threads", str(args.threads)] + extra
+
+
+def run_all(commands: dict[str, list[str]], logs: Path) -> dict[str, int]:
+    """Start every command at once, wait for all; exit status by name."""
+    logs.mkdir(parents=True, exist_ok=True)
+    running = {name: subprocess.Popen(argv, stdout=(logs / f"{name}.log").open("w"),
+                                      stderr=subprocess.STDOUT) for name, argv in commands.items()}
+    return {name: process.wait() for name, process in running.items()}
+
+
+def epoch_seconds(log: Path) -> float:
+    """Seconds of the last epoch a training log reports (its JSON lines)."""
+    epochs = [json.loads(line) for line in log.read_text(errors="replace").splitlines()
+              if line.startswith('{"epoch"')]
+    if not epochs:
+        raise SystemExit(f"no epoch finished in the probe; see {log}")
+    return epochs[-1]["seconds"]
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    probe = args.out / "probe"
+    status = run_all({name: command(name, args, probe, ["--epochs", "1", "--limit", str(PROBE_IMAGES),
+                                                        "--restart"])
+                      for name in args.only}, probe)
+    failed = [name for name, code in status.items() if code]
+    if failed:
+        raise SystemExit(f"probe failed for {failed}; see {probe}/*.log")
+    plan = {}
+    for name in args.only:
+        seconds = epoch_seconds(probe / f"{name}.log") * 50000 / PROBE_IMAGES
+        cap = args.max_classifier_epochs if name == "cifar10_classifier" else args.max_epochs
+        plan[name] = max(1, min(cap, math.floor(60 * args.minutes / seconds)))
+        print(f"{name}: ~{seconds:.1f} s/epoch -> {plan[name]} epochs", flush=True)
+    started = time.time()
+    status = run_all({name: command(name, args, args.out, ["--epochs", str(epochs)])
+                      for name, epochs in plan.items()}, args.out / "logs")
+    print(f"trained in {(time.time() - started) / 60:.1f} min: "
+          + ", ".join(f"{name} {'ok' if code == 0 else f'FAILED ({code})'}" for name, code in status.items()),
+          flush=True)
+    return int(any(status.values()))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
