@@ -5,7 +5,10 @@ Runs flowgraphs/loopback.py's top block (encoder, framer, channel model, burst r
 decoder, image sink: the whole chain on the GNU Radio runtime) as fast as it goes, for
 several images-per-frame settings, with the burst source filling the gaps with zeros as it
 does in front of a radio: the receiver must search a continuous stream, as it would at a
-radio's sample rate (a HackRF: at least 2 Msps), while the codec encodes and decodes.
+radio's sample rate (a HackRF: at least 2 Msps), while the codec encodes and decodes. Two
+loads: images offered as fast as the chain takes them (its image throughput), and at the
+target's 100 images/s (the sample rate it sustains while decoding them); each with the
+sink's per-image SSIM on (the loopback's default) and off.
 
   .venv/bin/python benchmarks/realtime.py [--data ../shared/data/cifar10/cifar10_exact.npz]
 """
@@ -31,10 +34,13 @@ def loopback_class():
     return module.loopback
 
 
-def run_once(top_block_class, data: str, images_per_frame: int, snr_db: float) -> dict:
+def run_once(top_block_class, data: str, images_per_frame: int, image_rate: float,
+             ssim: bool, snr_db: float) -> dict:
     top = top_block_class(snr_db=snr_db, dataset=data, num_images=0, images_per_frame=images_per_frame,
                           out_dir="", model="da-djscc_1-12")
+    top.djscc_image_source_0.rate = image_rate  # 0: as fast as the chain takes them
     top.djscc_image_sink_0.quiet = True
+    top.djscc_image_sink_0.ssim = ssim
     top.djscc_burst_source_0.fill = True  # a continuous stream, as in front of a radio sink
     started, cpu_started = time.perf_counter(), time.process_time()
     top.start()
@@ -45,7 +51,9 @@ def run_once(top_block_class, data: str, images_per_frame: int, snr_db: float) -
     top.wait()
     summary, stats = top.djscc_image_sink_0.summary(), top.djscc_burst_receiver_0.stats()
     return {
-        "images_per_frame": images_per_frame, "snr_db": snr_db, "images_sent": summary["sent"],
+        "images_per_frame": images_per_frame, "offered_images_per_second": image_rate or "unlimited",
+        "ssim": ssim,
+        "snr_db": snr_db, "images_sent": summary["sent"],
         "images_received": summary["received"], "dropped": summary["sent"] - summary["received"],
         "samples": stats["samples"], "seconds": round(elapsed, 3),
         "msps": round(stats["samples"] / elapsed / 1e6, 3),
@@ -60,9 +68,12 @@ def plot(result: dict, path: Path) -> None:
     import matplotlib.pyplot as plt
 
     runs = result["runs"]
-    labels = [f"{r['images_per_frame']} images/frame" for r in runs]
-    figure, axes = plt.subplots(1, 2, figsize=(10, 3.8))
+    labels = [f"{r['images_per_frame']}/frame, {r['offered_images_per_second']}"
+              f"{', SSIM' if r['ssim'] else ''}" for r in runs]
+    figure, axes = plt.subplots(2, 1, figsize=(10, 7))
     axes[0].bar(labels, [r["msps"] for r in runs])
+    for axis in axes:
+        axis.tick_params(axis="x", labelrotation=30, labelsize=8)
     axes[0].axhline(2.0, color="red", linestyle=":", label="target 2 Msps")
     axes[0].set(ylabel="sustained Msps", title="Loopback, unthrottled")
     axes[1].bar(labels, [r["images_per_second"] for r in runs], color="tab:green")
@@ -79,15 +90,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", default="../shared/data/cifar10/cifar10_exact.npz")
     parser.add_argument("--images-per-frame", type=int, nargs="+", default=[1, 4, 16])
+    parser.add_argument("--image-rates", type=float, nargs="+", default=[0, 100],
+                        help="images offered per second (0: as fast as the chain takes them)")
+    parser.add_argument("--ssim", choices=["on", "off"], nargs="+", default=["on", "off"],
+                        help="the sink's per-image SSIM")
     parser.add_argument("--snr-db", type=float, default=10.0)
     parser.add_argument("--out", type=Path, default=RESULTS / "realtime")
     args = parser.parse_args()
     top_block_class = loopback_class()
     result = {"machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores",
               "torch_threads_per_block": 1, "data": args.data, "runs": []}
-    for images_per_frame in args.images_per_frame:
-        result["runs"].append(run_once(top_block_class, args.data, images_per_frame, args.snr_db))
-        print(result["runs"][-1], flush=True)
+    for ssim in args.ssim:
+        for image_rate in args.image_rates:
+            for images_per_frame in args.images_per_frame:
+                result["runs"].append(run_once(top_block_class, args.data, images_per_frame,
+                                               image_rate, ssim == "on", args.snr_db))
+                print(result["runs"][-1], flush=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.with_suffix(".json").write_text(json.dumps(result, indent=1) + "\n")
     plot(result, args.out.with_suffix(".png"))

@@ -60,9 +60,9 @@ class loopback(gr.top_block):
         ##################################################
 
         self.djscc_image_source_0 = djscc_blocks.image_source(dataset=dataset, count=num_images, rate=0, first=0, repeat=False)
-        self.djscc_image_sink_0 = djscc_blocks.image_sink(out_dir=out_dir, true_snr_db=snr_db, quiet=False, idle_timeout=3.0)
+        self.djscc_image_sink_0 = djscc_blocks.image_sink(out_dir=out_dir, true_snr_db=snr_db, quiet=False, idle_timeout=3.0, ssim=True)
         self.djscc_framer_0 = djscc_blocks.framer(images_per_frame=images_per_frame, sps=4, rolloff=0.35)
-        self.djscc_encoder_0 = djscc_blocks.encoder(model=model, snr_db=snr_db, model_id=1, threads=1)
+        self.djscc_encoder_0 = djscc_blocks.encoder(model=model, snr_db=snr_db, model_id=1, threads=1, batch=images_per_frame)
         self.djscc_decoder_0 = djscc_blocks.decoder(model=model, model_id=1, image_size=32, threads=1)
         self.djscc_capture_writer_0 = djscc_blocks.capture_writer(path=capture, sample_rate=samp_rate, center_frequency=0, hardware='software channel', description="gr-djscc loopback through GNU Radio's channel model", settings=json.dumps(dict(snr_db=snr_db, cfo_hz=cfo_hz, clock_ppm=clock_ppm, fading=fading, doppler_hz=doppler_hz, model=model, dataset=dataset, num_images=num_images, images_per_frame=images_per_frame, seed=seed)))
         self.djscc_burst_source_0 = djscc_blocks.burst_source(gap=1000, tail=4000, fill=False)

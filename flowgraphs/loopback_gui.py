@@ -124,7 +124,7 @@ class loopback_gui(gr.top_block, Qt.QWidget):
         self.qtgui_freq_sink_x_0.enable_grid(False)
         self.qtgui_freq_sink_x_0.set_fft_average(0.2)
         self.qtgui_freq_sink_x_0.enable_axis_labels(True)
-        self.qtgui_freq_sink_x_0.enable_control_panel(False)
+        self.qtgui_freq_sink_x_0.enable_control_panel(True)
         self.qtgui_freq_sink_x_0.set_fft_window_normalized(False)
 
 
@@ -206,9 +206,9 @@ class loopback_gui(gr.top_block, Qt.QWidget):
         for c in range(0, 2):
             self.top_grid_layout.setColumnStretch(c, 1)
         self.djscc_image_source_0 = djscc_blocks.image_source(dataset=dataset, count=0, rate=images_per_second, first=0, repeat=True)
-        self.djscc_image_sink_0 = djscc_blocks.image_sink(out_dir='', true_snr_db=float('nan'), quiet=False, idle_timeout=3.0)
+        self.djscc_image_sink_0 = djscc_blocks.image_sink(out_dir='', true_snr_db=float('nan'), quiet=False, idle_timeout=3.0, ssim=True)
         self.djscc_framer_0 = djscc_blocks.framer(images_per_frame=images_per_frame, sps=4, rolloff=0.35)
-        self.djscc_encoder_0 = djscc_blocks.encoder(model=model, snr_db=snr_db, model_id=1, threads=1)
+        self.djscc_encoder_0 = djscc_blocks.encoder(model=model, snr_db=snr_db, model_id=1, threads=1, batch=images_per_frame)
         self.djscc_decoder_0 = djscc_blocks.decoder(model=model, model_id=1, image_size=32, threads=1)
         self.djscc_burst_source_0 = djscc_blocks.burst_source(gap=1000, tail=4000, fill=True)
         self.djscc_burst_receiver_0 = djscc_blocks.burst_receiver(sample_rate=samp_rate, sps=4, rolloff=0.35, threshold=0.3)

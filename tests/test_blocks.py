@@ -53,6 +53,19 @@ def test_encoder_maps_an_image_to_unit_power_symbols_and_forwards_end_of_stream(
     assert pdu.is_end_of_stream(out[1])
 
 
+def test_encoder_batches_give_the_symbols_of_one_at_a_time_in_order(model):
+    """batch=3 over 5 images: a full batch, then the end of stream flushes the other two;
+    same symbols, same order as batch=1."""
+    messages = [image_pdu(i) for i in range(5)] + [pdu.end_of_stream()]
+    one = run_message_block(encoder(model, batch=1), "images", messages, "symbols", 6)
+    three = run_message_block(encoder(model, batch=3), "images", messages, "symbols", 6)
+    assert len(one) == len(three) == 6 and pdu.is_end_of_stream(three[-1])
+    for single, batched in zip(one[:-1], three[:-1]):
+        (meta_a, a), (meta_b, b) = pdu.parse(single, np.complex64), pdu.parse(batched, np.complex64)
+        assert meta_a["image_id"] == meta_b["image_id"]
+        np.testing.assert_allclose(a, b, atol=1e-4)
+
+
 def test_encoder_rejects_garbage_and_follows_the_feedback_link(model):
     block = encoder(model, snr_db=3.0)
     garbage = [pmt.intern("nonsense"), pdu.make({"image_id": 1, "height": 5, "width": 5}, np.zeros(10, np.uint8)),

@@ -42,6 +42,7 @@ class image_source(gr.basic_block):
         return True
 
     def _emit(self):
+        due = time.monotonic()  # paced on a schedule: the time spent publishing does not add up
         while True:
             for image_id, image in zip(self.image_ids, self.images):
                 if self._stopping.is_set():
@@ -49,7 +50,8 @@ class image_source(gr.basic_block):
                 meta = {"image_id": image_id, "height": image.shape[0], "width": image.shape[1]}
                 self.message_port_pub(self.port, pdu.make(meta, image))
                 if self.rate > 0:
-                    self._stopping.wait(1.0 / self.rate)
+                    due += 1.0 / self.rate
+                    self._stopping.wait(max(0.0, due - time.monotonic()))
             if not self.repeat:
                 break
         self.message_port_pub(self.port, pdu.end_of_stream())
