@@ -6,9 +6,9 @@ decoder, image sink: the whole chain on the GNU Radio runtime) as fast as it goe
 several images-per-frame settings, with the burst source filling the gaps with zeros as it
 does in front of a radio: the receiver must search a continuous stream, as it would at a
 radio's sample rate (a HackRF: at least 2 Msps), while the codec encodes and decodes. Two
-loads: images offered as fast as the chain takes them (its image throughput), and at the
-target's 100 images/s (the sample rate it sustains while decoding them); each with the
-sink's per-image SSIM on (the loopback's default) and off.
+loads: images offered as fast as the chain takes them (its image throughput), and at 110
+images/s, above the target's 100 (the sample rate it sustains while decoding them, and
+whether it keeps up); each with the sink's per-image SSIM on (the loopback's default) and off.
 
   .venv/bin/python benchmarks/realtime.py [--data ../shared/data/cifar10/cifar10_exact.npz]
 """
@@ -90,7 +90,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", default="../shared/data/cifar10/cifar10_exact.npz")
     parser.add_argument("--images-per-frame", type=int, nargs="+", default=[1, 4, 16])
-    parser.add_argument("--image-rates", type=float, nargs="+", default=[0, 100],
+    parser.add_argument("--image-rates", type=float, nargs="+", default=[0, 110],
                         help="images offered per second (0: as fast as the chain takes them)")
     parser.add_argument("--ssim", choices=["on", "off"], nargs="+", default=["on", "off"],
                         help="the sink's per-image SSIM")

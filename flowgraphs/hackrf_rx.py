@@ -61,6 +61,7 @@ class hackrf_rx(gr.top_block):
         self.radio_source.set_gain(0, 'AMP', False)
         self.radio_source.set_gain(0, 'LNA', min(max(gain, 0.0), 40.0))
         self.radio_source.set_gain(0, 'VGA', min(max(16, 0.0), 62.0))
+        self.radio_source.set_min_output_buffer(65536)
         self.djscc_image_source_0 = djscc_blocks.image_source(dataset=dataset, count=num_images, rate=0, first=0, repeat=False)
         self.djscc_image_sink_0 = djscc_blocks.image_sink(out_dir=out_dir, true_snr_db=float('nan'), quiet=False, idle_timeout=3.0, ssim=True)
         self.djscc_decoder_0 = djscc_blocks.decoder(model=model, model_id=1, image_size=32, threads=1)

@@ -66,8 +66,10 @@ class loopback(gr.top_block):
         self.djscc_decoder_0 = djscc_blocks.decoder(model=model, model_id=1, image_size=32, threads=1)
         self.djscc_capture_writer_0 = djscc_blocks.capture_writer(path=capture, sample_rate=samp_rate, center_frequency=0, hardware='software channel', description="gr-djscc loopback through GNU Radio's channel model", settings=json.dumps(dict(snr_db=snr_db, cfo_hz=cfo_hz, clock_ppm=clock_ppm, fading=fading, doppler_hz=doppler_hz, model=model, dataset=dataset, num_images=num_images, images_per_frame=images_per_frame, seed=seed)))
         self.djscc_burst_source_0 = djscc_blocks.burst_source(gap=1000, tail=4000, fill=False)
+        self.djscc_burst_source_0.set_min_output_buffer(65536)
         self.djscc_burst_receiver_0 = djscc_blocks.burst_receiver(sample_rate=samp_rate, sps=4, rolloff=0.35, threshold=0.3)
         self.channels_fading_model_0 = channels.fading_model( 8, (doppler_hz / samp_rate), False, 4.0, (seed + 1) )
+        self.channels_fading_model_0.set_min_output_buffer(65536)
         self.channels_channel_model_0 = channels.channel_model(
             noise_voltage=(10 ** (-snr_db / 20)),
             frequency_offset=(cfo_hz / samp_rate),
@@ -75,8 +77,10 @@ class loopback(gr.top_block):
             taps=[1.0],
             noise_seed=seed,
             block_tags=False)
+        self.channels_channel_model_0.set_min_output_buffer(65536)
         self.blocks_selector_0 = blocks.selector(gr.sizeof_gr_complex*1,1 if fading else 0,0)
         self.blocks_selector_0.set_enabled(True)
+        self.blocks_selector_0.set_min_output_buffer(65536)
 
 
         ##################################################

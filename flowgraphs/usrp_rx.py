@@ -62,6 +62,7 @@ class usrp_rx(gr.top_block):
         self.radio_source.set_center_freq(frequency, 0)
         self.radio_source.set_antenna('RX2', 0)
         self.radio_source.set_gain(gain, 0)
+        self.radio_source.set_min_output_buffer(65536)
         self.djscc_image_source_0 = djscc_blocks.image_source(dataset=dataset, count=num_images, rate=0, first=0, repeat=False)
         self.djscc_image_sink_0 = djscc_blocks.image_sink(out_dir=out_dir, true_snr_db=float('nan'), quiet=False, idle_timeout=3.0, ssim=True)
         self.djscc_decoder_0 = djscc_blocks.decoder(model=model, model_id=1, image_size=32, threads=1)

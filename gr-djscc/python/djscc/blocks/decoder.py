@@ -53,5 +53,6 @@ class decoder(gr.basic_block):
             self.counts["images"] += 1
             image_meta = {**{k: meta[k] for k in ("snr_db", "h_abs", "cfo_hz", "counter") if k in meta},
                           "image_id": int(meta["counter"]) + index, "symbols": per_image,
+                          "frame_images": images, "frame_position": index,
                           "height": self.image_size, "width": self.image_size}
             self.message_port_pub(self.out, pdu.make(image_meta, image))

@@ -2,7 +2,9 @@
 
 Prints a line per image (PSNR, SSIM, estimated and true SNR); at stop() prints a summary
 and, with ``out_dir``, writes summary.json and mosaic.png (sent over received). SSIM one
-image at a time costs about 1 ms; ``ssim=False`` leaves it out where throughput matters.
+image at a time costs about 1 ms, so the images of a frame (the decoder's meta says which:
+frame_images, frame_position) are measured together when its last one arrives; ``ssim=False``
+leaves SSIM out where throughput matters.
 
 GNU Radio cannot end a flowgraph whose source is a message block, so the sink tells when
 the run is over: ``wait_until_done`` returns once every image the source announced (its
@@ -37,6 +39,7 @@ class image_sink(gr.basic_block):
         self.sent_count = 0  # every image sent: a repeating source sends an id again
         self.received: dict[int, np.ndarray] = {}
         self.results: list[dict] = []
+        self.frame: list[tuple[dict, np.ndarray]] = []  # a frame's images until its last one
         self.idle_timeout = float(idle_timeout)
         self.expected: int | None = None  # known once the source's end-of-stream arrives
         self.last_activity = time.monotonic()
@@ -77,25 +80,41 @@ class image_sink(gr.basic_block):
 
     def handle_received(self, message):
         meta, image = pdu.parse_image(message)
-        image_id = int(meta["image_id"])
+        if self.frame and image.shape != self.frame[0][1].shape:
+            self._measure_frame()  # not the decoder's frame after all
+        self.frame.append((meta, image))
+        if int(meta.get("frame_position", 0)) >= int(meta.get("frame_images", 1)) - 1:
+            self._measure_frame()
+
+    def _measure_frame(self):
+        """PSNR and SSIM of the pending images (one size) against the sent ones, in one batch."""
+        metas, images = zip(*self.frame)
+        self.frame = []
         with self.activity:
-            reference = self.sent.get(image_id)
-        result = {"image_id": image_id, "snr_est_db": round(float(meta.get("snr_db", np.nan)), 3),
-                  "true_snr_db": self.true_snr_db, "cfo_hz": round(float(meta.get("cfo_hz", np.nan)), 1),
-                  "symbols": int(meta.get("symbols", 0))}
-        if reference is not None and reference.shape == image.shape:
-            a = torch.from_numpy(reference).permute(2, 0, 1)[None]
-            b = torch.from_numpy(image).permute(2, 0, 1)[None]
-            result["psnr_db"] = round(float(psnr_per_image(a, b)[0]), 3)
-            if self.ssim:
-                result["ssim"] = round(float(ssim_per_image(a, b)[0]), 4)
-        self.results.append(result)
-        if not self.quiet:
-            print(f"image {image_id:5d}: PSNR {result.get('psnr_db', float('nan')):6.2f} dB  "
-                  f"SSIM {result.get('ssim', float('nan')):.3f}  SNR est {result['snr_est_db']:6.2f} dB"
-                  f" (true {self.true_snr_db:g})  {result['symbols']} symbols", flush=True)
-        with self.activity:
-            self.received[image_id] = image
+            references = [self.sent.get(int(meta["image_id"])) for meta in metas]
+        results = [{"image_id": int(meta["image_id"]),
+                    "snr_est_db": round(float(meta.get("snr_db", np.nan)), 3),
+                    "true_snr_db": self.true_snr_db, "cfo_hz": round(float(meta.get("cfo_hz", np.nan)), 1),
+                    "symbols": int(meta.get("symbols", 0))} for meta in metas]
+        known = [i for i, reference in enumerate(references)
+                 if reference is not None and reference.shape == images[i].shape]
+        if known:
+            a = torch.from_numpy(np.stack([references[i] for i in known])).permute(0, 3, 1, 2)
+            b = torch.from_numpy(np.stack([images[i] for i in known])).permute(0, 3, 1, 2)
+            psnr = psnr_per_image(a, b).tolist()
+            ssim = ssim_per_image(a, b).tolist() if self.ssim else None
+            for position, i in enumerate(known):
+                results[i]["psnr_db"] = round(psnr[position], 3)
+                if ssim is not None:
+                    results[i]["ssim"] = round(ssim[position], 4)
+        for result, image in zip(results, images):
+            self.results.append(result)
+            if not self.quiet:
+                print(f"image {result['image_id']:5d}: PSNR {result.get('psnr_db', float('nan')):6.2f} dB  "
+                      f"SSIM {result.get('ssim', float('nan')):.3f}  SNR est {result['snr_est_db']:6.2f} dB"
+                      f" (true {self.true_snr_db:g})  {result['symbols']} symbols", flush=True)
+            with self.activity:
+                self.received[result["image_id"]] = image
         self._touch()
 
     def summary(self) -> dict:
@@ -115,6 +134,8 @@ class image_sink(gr.basic_block):
         }
 
     def stop(self):
+        if self.frame:  # a frame cut short by the stop
+            self._measure_frame()
         summary = self.summary()
         print(f"summary: {summary['received']}/{summary['sent']} images, mean PSNR "
               f"{summary['mean_psnr_db']} dB, mean SSIM {summary['mean_ssim']}, mean SNR estimate "
