@@ -26,6 +26,8 @@ import sys
 import time
 from pathlib import Path
 
+from djscc.data import load_images
+
 CODEC = [sys.executable, "-m", "djscc.train"]
 CLASSIFIER = [sys.executable, "-m", "djscc.train_classifier"]
 JOBS = {
@@ -40,7 +42,6 @@ JOBS = {
     "gated-jscc_1-12": CODEC + ["--arch", "gated-jscc"],
     "cifar10_classifier": CLASSIFIER + ["--widths", "64", "128", "256", "512"],
 }
-PROBE_IMAGES = 6400
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -54,6 +55,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--max-classifier-epochs", type=int, default=60)
     parser.add_argument("--only", nargs="+", choices=sorted(JOBS), default=sorted(JOBS))
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads per job")
+    parser.add_argument("--probe-images", type=int, default=6400, help="images in the probe epoch")
     return parser.parse_args(argv)
 
 
@@ -82,15 +84,16 @@ def epoch_seconds(log: Path) -> float:
 def main(argv=None) -> int:
     args = parse_args(argv)
     probe = args.out / "probe"
-    status = run_all({name: command(name, args, probe, ["--epochs", "1", "--limit", str(PROBE_IMAGES),
+    status = run_all({name: command(name, args, probe, ["--epochs", "1", "--limit", str(args.probe_images),
                                                         "--restart"])
                       for name in args.only}, probe)
     failed = [name for name, code in status.items() if code]
     if failed:
         raise SystemExit(f"probe failed for {failed}; see {probe}/*.log")
+    training_images = len(load_images(args.data, "train").images)
     plan = {}
     for name in args.only:
-        seconds = epoch_seconds(probe / f"{name}.log") * 50000 / PROBE_IMAGES
+        seconds = epoch_seconds(probe / f"{name}.log") * training_images / min(args.probe_images, training_images)
         cap = args.max_classifier_epochs if name == "cifar10_classifier" else args.max_epochs
         plan[name] = max(1, min(cap, math.floor(60 * args.minutes / seconds)))
         print(f"{name}: ~{seconds:.1f} s/epoch -> {plan[name]} epochs", flush=True)
