@@ -5,8 +5,7 @@ The DJSCC backbone's encoder and decoder, plus:
     gate is ordered (channel j is sent only if every channel before it is), so the receiver
     knows the mask from the number of symbols alone: the frame header carries that number,
     and a frame may carry fewer symbols per image than the model's maximum k.
-  * a feature head on the received latent (``feature_layers`` 3x3 conv + PReLU layers, then
-    a 1x1 conv to feature_dim, global average pool, unit norm; 0 layers: a linear map),
+  * a feature head on the received latent (conv1x1 + global average pool, unit norm),
     trained by maximizing the coding rate reduction (MCR^2, Yu et al. 2020) so classes are
     separable in the feature space; images are classified there by the nearest class mean.
 Objective: MSE - rate_reduction_weight * DeltaR + rate_weight * (fraction of symbols sent).
@@ -32,7 +31,6 @@ class GatedJSCCConfig(ModelConfig):
     latent_channels: int = 8
     widths: tuple[int, ...] = (16, 32, 32, 32)
     feature_dim: int = 64
-    feature_layers: int = 0
     classes: int = 10
     rate_reduction_weight: float = 0.002
     rate_weight: float = 0.002
@@ -41,9 +39,8 @@ class GatedJSCCConfig(ModelConfig):
     def __post_init__(self):
         super().__post_init__()
         check_csi_features(self.csi_features)
-        if self.latent_channels < 2 or self.feature_dim < 1 or self.classes < 2 or self.feature_layers < 0:
-            raise ValueError("latent_channels must be at least 2, feature_dim and classes positive, "
-                             "feature_layers not negative")
+        if self.latent_channels < 2 or self.feature_dim < 1 or self.classes < 2:
+            raise ValueError("latent_channels must be at least 2, feature_dim and classes positive")
 
 
 def coding_rate(features: torch.Tensor, epsilon_sq: float) -> torch.Tensor:
@@ -75,12 +72,7 @@ class GatedJSCC(ChannelCodec):
         n_csi, c = len(config.csi_features), config.latent_channels
         self.gate = nn.Sequential(nn.Linear(n_csi, 32), nn.PReLU(), nn.Linear(32, c - 1))
         nn.init.constant_(self.gate[-1].bias, 3.0)  # start by sending every channel
-        layers, width = [], c
-        for _ in range(config.feature_layers):
-            layers += [nn.Conv2d(width, config.feature_dim, 3, padding=1), nn.PReLU(config.feature_dim)]
-            width = config.feature_dim
-        projection = nn.Conv2d(width, config.feature_dim, 1)
-        self.feature_head = nn.Sequential(*layers, projection) if layers else projection
+        self.feature_head = nn.Conv2d(c, config.feature_dim, 1)
         self.register_buffer("class_means", torch.zeros(config.classes, config.feature_dim))
 
     # -- the gate ---------------------------------------------------------------------------
