@@ -35,7 +35,7 @@ def snippets_main_after_start(tb):
 
 class loopback(gr.top_block):
 
-    def __init__(self, snr_db=10, cfo_hz=1000, clock_ppm=20, fading=0, doppler_hz=10, model='da-djscc_1-12', dataset='samples', num_images=16, images_per_frame=4, seed=0, out_dir='out/loopback', samp_rate=2e6, capture=''):
+    def __init__(self, snr_db=10, cfo_hz=1000, clock_ppm=20, fading=0, doppler_hz=10, model='da-djscc_1-12', dataset='samples', num_images=16, images_per_frame=16, seed=0, out_dir='out/loopback', samp_rate=2e6, capture=''):
         gr.top_block.__init__(self, "gr-djscc loopback", catch_exceptions=True)
 
         ##################################################
@@ -218,7 +218,7 @@ def argument_parser():
         "-n", "--num-images", dest="num_images", type=intx, default=16,
         help="Set Images [default=%(default)r]")
     parser.add_argument(
-        "--images-per-frame", dest="images_per_frame", type=intx, default=4,
+        "--images-per-frame", dest="images_per_frame", type=intx, default=16,
         help="Set Images per frame [default=%(default)r]")
     parser.add_argument(
         "--seed", dest="seed", type=intx, default=0,

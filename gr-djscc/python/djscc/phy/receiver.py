@@ -79,6 +79,11 @@ class BurstReceiver:
         self._period_kernel[:: fmt.sps] = period
         self._period_span = fmt.preamble_period * fmt.sps
         self._preamble_span = fmt.preamble_length * fmt.sps
+        self._energy_kernel = np.zeros(self._preamble_span - fmt.sps + 1, np.float32)
+        self._energy_kernel[:: fmt.sps] = 1
+        # the detection metric of every start in _z computed so far (from _z[0]): each sample's
+        # correlation is computed once, not again on every search after a frame or a chunk
+        self._metric = np.zeros(0, np.float32)
 
     # ---- streaming --------------------------------------------------------------------
     def process(self, samples: np.ndarray) -> list[ReceivedFrame]:
@@ -112,6 +117,7 @@ class BurstReceiver:
     def _discard_consumed(self) -> None:
         keep_from = max(0, self._search - 2 * self._period_span)
         self._z = self._z[keep_from:]
+        self._metric = self._metric[keep_from:]
         self._z_start += keep_from
         self._search -= keep_from
 
@@ -171,24 +177,29 @@ class BurstReceiver:
 
     def _detect(self, first: int, last: int) -> int | None:
         """Integer index of the first preamble start in _z[first:last], or None."""
-        fmt = self.fmt
-        region = self._z[first: last + self._preamble_span + 2 * self._period_span]
-        period_corr = fftconvolve(region, np.conj(self._period_kernel[::-1]), mode="valid")
-        power = np.abs(region) ** 2
-        spaced = np.zeros(self._preamble_span - fmt.sps + 1, np.float32)
-        spaced[:: fmt.sps] = 1
-        energy = fftconvolve(power, spaced, mode="valid")
-        count = min(len(energy), len(period_corr) - (fmt.preamble_repeats - 1) * self._period_span)
-        if count <= 0:
+        self._extend_metric()
+        metric = self._metric[first:]
+        above = np.flatnonzero(metric[: max(0, last - first)] > self.threshold)
+        if len(above) == 0:
             return None
+        window = slice(above[0], above[0] + 2 * self._period_span)
+        return first + window.start + int(np.argmax(metric[window]))
+
+    def _extend_metric(self) -> None:
+        """Normalized preamble correlation (non-coherent over the repeated periods) of every
+        start in _z whose whole preamble is there, for the starts not computed yet."""
+        fmt = self.fmt
+        start = len(self._metric)
+        region = self._z[start:]
+        count = len(region) - self._preamble_span - 1
+        if count <= 0:
+            return
+        period_corr = fftconvolve(region, np.conj(self._period_kernel[::-1]), mode="valid")
+        energy = fftconvolve(np.abs(region) ** 2, self._energy_kernel, mode="valid")
         noncoherent = sum(np.abs(period_corr[r * self._period_span: r * self._period_span + count]) ** 2
                           for r in range(fmt.preamble_repeats))
         metric = noncoherent / (fmt.preamble_period * np.maximum(energy[:count], 1e-20))
-        above = np.flatnonzero(metric > self.threshold)
-        if len(above) == 0:
-            return None
-        window = slice(above[0], min(count, above[0] + 2 * self._period_span))
-        return first + window.start + int(np.argmax(metric[window]))
+        self._metric = np.concatenate([self._metric, metric.astype(np.float32)])
 
     def _synchronize(self, coarse: int) -> tuple[float, float] | None:
         """(fractional start, CFO in cycles/sample) of the preamble near ``coarse``, or None."""
