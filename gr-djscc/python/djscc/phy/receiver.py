@@ -29,6 +29,7 @@ MAX_PAYLOAD_SYMBOLS = 1 << 18
 MAX_SAMPLE_MAGNITUDE = 1e6  # radios deliver about +-1; far beyond is a broken source
 HEADER_TRACKING_BITS = 4  # header bits decided between two phase refits
 KNOWN_BLOCK = 4  # known symbols summed per phase point in the final fit
+WAIT = -1  # _detect: a preamble is coming, its peak not yet complete
 
 
 @dataclass
@@ -136,6 +137,8 @@ class BurstReceiver:
         if start is None:
             self._search = last
             return None
+        if start == WAIT:
+            return None
         header_end = fmt.preamble_length + fmt.header_length
         if start + self._period_span + (header_end + 2) * fmt.sps + 3 >= len(self._z):
             return None  # wait for the header before synchronizing on the preamble
@@ -176,14 +179,21 @@ class BurstReceiver:
         return frame
 
     def _detect(self, first: int, last: int) -> int | None:
-        """Integer index of the first preamble start in _z[first:last], or None."""
+        """Integer index of the first preamble start in _z[first:last]; None if there is
+        none; WAIT if one is there but the samples of its peak have not all arrived.
+
+        The metric crosses the threshold up to a few periods before the start (shifted by
+        whole periods, most repeats still line up), so the start is the metric's peak over
+        one preamble length from the first crossing."""
         self._extend_metric()
         metric = self._metric[first:]
         above = np.flatnonzero(metric[: max(0, last - first)] > self.threshold)
         if len(above) == 0:
             return None
-        window = slice(above[0], above[0] + 2 * self._period_span)
-        return first + window.start + int(np.argmax(metric[window]))
+        end = above[0] + self._preamble_span
+        if end > len(metric):
+            return WAIT
+        return first + above[0] + int(np.argmax(metric[above[0]: end]))
 
     def _extend_metric(self) -> None:
         """Normalized preamble correlation (non-coherent over the repeated periods) of every
