@@ -54,7 +54,7 @@ def run_once(top_block_class, data: str, images_per_frame: int, image_rate: floa
         "images_per_frame": images_per_frame, "offered_images_per_second": image_rate or "unlimited",
         "ssim": ssim,
         "snr_db": snr_db, "images_sent": summary["sent"],
-        "images_received": summary["received"], "dropped": summary["sent"] - summary["received"],
+        "images_received": summary["received"], "dropped": summary["lost"],
         "samples": stats["samples"], "seconds": round(elapsed, 3),
         "msps": round(stats["samples"] / elapsed / 1e6, 3),
         "images_per_second": round(summary["received"] / elapsed, 1),

@@ -19,7 +19,6 @@ within 25-55 steps on the H100, with or without TF32 or clipping the gradient no
 """
 
 import argparse
-import json
 import math
 import subprocess
 import sys
@@ -27,6 +26,7 @@ import time
 from pathlib import Path
 
 from djscc.data import load_images
+from djscc.nn import zoo
 
 CODEC = [sys.executable, "-m", "djscc.train"]
 CLASSIFIER = [sys.executable, "-m", "djscc.train_classifier"]
@@ -72,13 +72,10 @@ def run_all(commands: dict[str, list[str]], logs: Path) -> dict[str, int]:
     return {name: process.wait() for name, process in running.items()}
 
 
-def epoch_seconds(log: Path) -> float:
-    """Seconds of the last epoch a training log reports (its JSON lines)."""
-    epochs = [json.loads(line) for line in log.read_text(errors="replace").splitlines()
-              if line.startswith('{"epoch"')]
-    if not epochs:
-        raise SystemExit(f"no epoch finished in the probe; see {log}")
-    return epochs[-1]["seconds"]
+def seconds_per_image(probe_model: Path) -> float:
+    """Training seconds an image in the probe, from the card its one epoch wrote."""
+    training = zoo.read_card(probe_model)["training"]
+    return training["wall_seconds"] / training["images"]
 
 
 def main(argv=None) -> int:
@@ -93,7 +90,7 @@ def main(argv=None) -> int:
     training_images = len(load_images(args.data, "train").images)
     plan = {}
     for name in args.only:
-        seconds = epoch_seconds(probe / f"{name}.log") * training_images / min(args.probe_images, training_images)
+        seconds = seconds_per_image(probe / name) * training_images
         cap = args.max_classifier_epochs if name == "cifar10_classifier" else args.max_epochs
         plan[name] = max(1, min(cap, math.floor(60 * args.minutes / seconds)))
         print(f"{name}: ~{seconds:.1f} s/epoch -> {plan[name]} epochs", flush=True)

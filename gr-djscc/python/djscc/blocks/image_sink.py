@@ -107,14 +107,14 @@ class image_sink(gr.basic_block):
                 results[i]["psnr_db"] = round(psnr[position], 3)
                 if ssim is not None:
                     results[i]["ssim"] = round(ssim[position], 4)
-        for result, image in zip(results, images):
-            self.results.append(result)
+        for result in results:
             if not self.quiet:
                 print(f"image {result['image_id']:5d}: PSNR {result.get('psnr_db', float('nan')):6.2f} dB  "
                       f"SSIM {result.get('ssim', float('nan')):.3f}  SNR est {result['snr_est_db']:6.2f} dB"
                       f" (true {self.true_snr_db:g})  {result['symbols']} symbols", flush=True)
-            with self.activity:
-                self.received[result["image_id"]] = image
+        with self.activity:
+            self.results += results
+            self.received.update((result["image_id"], image) for result, image in zip(results, images))
         self._touch()
 
     def summary(self) -> dict:
