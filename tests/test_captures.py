@@ -32,6 +32,14 @@ def test_round_trip(capture):
     assert annotations == [{"start": 10, "length": 100, "djscc:frame_counter": 3}]
 
 
+def test_a_name_with_dots_keeps_them(tmp_path):
+    """'run_5.5dB' is the capture's name, not a name with a '.5dB' extension."""
+    np.zeros(4, np.complex64).tofile(tmp_path / "run_5.5dB.sigmf-data")
+    meta = captures.write_metadata(tmp_path / "run_5.5dB", 1e6, 0, "software channel", "test", {}, [])
+    assert meta.name == "run_5.5dB.sigmf-meta"
+    assert len(captures.read(tmp_path / "run_5.5dB")[0]) == 4
+
+
 def test_recording_again_to_the_same_path_replaces_the_capture(capture):
     path, _ = capture
     captures.write_metadata(path, 2e6, 915e6, "software channel", "again", {"snr_db": 9.0}, [])

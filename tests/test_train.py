@@ -30,6 +30,17 @@ def test_reduced_cpu_run_learns_and_writes_model_and_card(tmp_path, capsys):
     assert card["architecture"] == "da-djscc" and card["training"]["seed"] == 0
 
 
+def test_runs_named_with_dots_keep_their_own_files(tmp_path):
+    """'lr0.01' and 'lr0.002' are two runs: neither's checkpoint or model is the other's."""
+    for name in ("lr0.01", "lr0.002"):
+        assert train.main(["--arch", "djscc", "--data", "samples", "--limit", "16", "--batch-size", "8",
+                           "--threads", "2", "--epochs", "1",
+                           "--out", str(tmp_path / name)]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "lr0.002.ckpt.pt", "lr0.002.json", "lr0.002.safetensors",
+        "lr0.01.ckpt.pt", "lr0.01.json", "lr0.01.safetensors"]
+
+
 def test_time_budget_saves_the_model_where_it_stopped_and_says_so(tmp_path):
     assert run_train(tmp_path, "--epochs", "5", "--time-budget-min", "1e-6") == 0
     _, card = zoo.load(tmp_path / "m")

@@ -16,6 +16,7 @@ from sigmf import SigMFFile, sigmffile
 from sigmf.error import SigMFError
 
 from djscc.errors import DjsccError
+from djscc.paths import add_suffix
 
 DATATYPE = "cf32_le"
 
@@ -34,7 +35,7 @@ def write_metadata(path: str | Path, sample_rate: float, center_frequency: float
     """Write PATH.sigmf-meta for the samples already in PATH.sigmf-data (replacing an
     older one: the data file beside it was just rewritten too)."""
     base = stem(path)
-    meta = SigMFFile(data_file=str(base.with_suffix(".sigmf-data")), global_info={
+    meta = SigMFFile(data_file=str(add_suffix(base, ".sigmf-data")), global_info={
         sigmf.DATATYPE_KEY: DATATYPE,
         sigmf.SAMPLE_RATE_KEY: float(sample_rate),
         sigmf.HW_KEY: hardware,
@@ -46,14 +47,14 @@ def write_metadata(path: str | Path, sample_rate: float, center_frequency: float
     for note in annotations:
         fields = {k: v for k, v in note.items() if k not in ("start", "length")}
         meta.add_annotation(int(note["start"]), int(note["length"]), metadata=fields)
-    meta.tofile(str(base.with_suffix(".sigmf-meta")), overwrite=True)
-    return base.with_suffix(".sigmf-meta")
+    meta.tofile(str(add_suffix(base, ".sigmf-meta")), overwrite=True)
+    return add_suffix(base, ".sigmf-meta")
 
 
 def read(path: str | Path) -> tuple[np.ndarray, dict, list[dict]]:
     """(samples complex64, global metadata, annotations) of a capture, checked."""
     base = stem(path)
-    meta_file, data_file = base.with_suffix(".sigmf-meta"), base.with_suffix(".sigmf-data")
+    meta_file, data_file = add_suffix(base, ".sigmf-meta"), add_suffix(base, ".sigmf-data")
     for file in (meta_file, data_file):
         if not file.is_file():
             raise CaptureError(f"capture file {file} not found")

@@ -30,6 +30,7 @@ from djscc.errors import InputError
 from djscc.metrics import psnr_from_mse
 from djscc.nn import zoo
 from djscc.nn.channels import make_channel
+from djscc.paths import add_suffix
 
 CROP_PADDING = 2  # reflect-pad then crop back: small translations
 
@@ -120,7 +121,7 @@ class Checkpoint:
         state = {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
                  "scheduler": scheduler.state_dict(), "epoch": epoch, "history": history,
                  "generator": generator.get_state()}
-        temporary = self.path.with_suffix(".tmp")
+        temporary = add_suffix(self.path, ".tmp")
         torch.save(state, temporary)
         os.replace(temporary, self.path)
 
@@ -161,7 +162,7 @@ def train(argv=None) -> int:
 
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    checkpoint = Checkpoint(out.with_suffix(".ckpt.pt"))
+    checkpoint = Checkpoint(add_suffix(out, ".ckpt.pt"))
     start_epoch, history = 0, []
     if checkpoint.path.exists() and not args.restart:
         start_epoch, history = checkpoint.load(model, optimizer, scheduler, generator)

@@ -26,6 +26,7 @@ from djscc import cli
 from djscc.data import load_images
 from djscc.errors import InputError
 from djscc.nn import zoo
+from djscc.paths import add_suffix
 from djscc.train import Checkpoint, augment
 
 
@@ -88,7 +89,7 @@ def train(argv=None) -> int:
     generator = torch.Generator(device=device).manual_seed(args.seed)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    checkpoint = Checkpoint(out.with_suffix(".ckpt.pt"))
+    checkpoint = Checkpoint(add_suffix(out, ".ckpt.pt"))
     start_epoch, history = 0, []
     if checkpoint.path.exists() and not args.restart:
         start_epoch, history = checkpoint.load(model, optimizer, scheduler, generator)

@@ -14,6 +14,7 @@ from gnuradio import gr
 
 from djscc import captures
 from djscc.blocks import pdu
+from djscc.paths import add_suffix
 from djscc.phy.frame import FrameFormat
 
 
@@ -35,7 +36,7 @@ class capture_writer(gr.sync_block):
     def start(self):
         if self.path is not None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._file = open(self.path.with_suffix(".sigmf-data"), "wb")
+            self._file = open(add_suffix(self.path, ".sigmf-data"), "wb")
         return True
 
     def handle_frame(self, message):

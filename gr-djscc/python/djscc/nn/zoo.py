@@ -19,6 +19,7 @@ from djscc.nn.classifier import Classifier, ClassifierConfig
 from djscc.nn.gated import GatedJSCC, GatedJSCCConfig
 from djscc.nn.lssc import LSSC, LSSCConfig
 from djscc.nn.models import JSCCConfig, JSCCModel
+from djscc.paths import add_suffix
 
 CARD_FORMAT = "gr-djscc-model/1"
 
@@ -56,11 +57,11 @@ def build(architecture: str, **config) -> torch.nn.Module:
 
 
 def card_path(path: str | Path) -> Path:
-    return _stem(path).with_suffix(".json")
+    return add_suffix(_stem(path), ".json")
 
 
 def weights_path(path: str | Path) -> Path:
-    return _stem(path).with_suffix(".safetensors")
+    return add_suffix(_stem(path), ".safetensors")
 
 
 def _stem(path: str | Path) -> Path:
