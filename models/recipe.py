@@ -12,10 +12,10 @@ finishes its schedule. The epochs and wall time land in each model's card.
 
 The shipped DA-DJSCC 1/6, AttenJSCC (small) and LSSC came from `--minutes 15` on one H100;
 the 1/12 DJSCC, ADJSCC and DA-DJSCC from 45-epoch djscc-train runs on a CPU, and the gated
-model from 15 CPU epochs (that H100 run's gate collapsed to one latent channel). Each card says
-how its model was trained. AttenJSCC in its Table 1 configuration (attenjscc_1-12, 21.7M
-parameters, 87 MB: not shipped) is trained too, at lr 1e-4: at 1e-3 its loss rose and went NaN
-within 25-55 steps on the H100, with or without TF32 or clipping the gradient norm at 1.
+model from a CPU run too. Each card says how its model was trained. AttenJSCC in its Table 1
+configuration (attenjscc_1-12, 21.7M parameters, 87 MB: not shipped; its card is
+benchmarks/results/attenjscc_1-12.card.json) trains at lr 1e-4: at 1e-3 its loss rose and went
+NaN within 25-55 steps on the H100, with or without TF32 or clipping the gradient norm at 1.
 """
 
 import argparse

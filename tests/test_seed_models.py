@@ -74,6 +74,40 @@ def test_gated_model_sends_fewer_symbols_in_a_bad_channel(gated_model_path):
     assert model.classify(symbols, (32, 32)).shape == (2,)
 
 
+def test_gated_model_sends_a_channel_only_where_it_is_predicted_to_earn_its_db():
+    state = ChannelState.awgn(torch.tensor([0.0, 20.0]))
+    free, costly = zoo.build("gated-jscc", db_per_channel=0.0), zoo.build("gated-jscc", db_per_channel=50.0)
+    assert free.kept_channels(state).tolist() == [8, 8]  # every channel is predicted to add > 0 dB
+    assert costly.kept_channels(state).tolist() == [1, 1]
+    predicted = free.predicted_psnr_db(state)
+    assert (predicted.diff(dim=1) > 0).all()
+
+
+def test_gated_training_teaches_the_gate_the_psnr_each_channel_count_gives():
+    """The gate regresses the PSNR measured at the channel count drawn for each image."""
+    torch.manual_seed(0)
+    model = zoo.build("gated-jscc")
+    images, snr_db = torch.rand(16, 3, 32, 32), torch.full((16,), 10.0)
+    state = ChannelState.awgn(snr_db[:1])
+
+    def gap() -> float:
+        """|predicted - measured| PSNR (dB), sending all 8 channels at 10 dB."""
+        with torch.no_grad():
+            received, channel_state = model.transmit(images, AWGNChannel(), snr_db)
+            output = model.decode(received, channel_state, (32, 32))
+            measured = -10 * torch.log10((output - images).square().mean(dim=(1, 2, 3))).mean()
+            return abs(model.predicted_psnr_db(state)[0, -1] - measured).item()
+
+    before = gap()
+    optimizer = torch.optim.Adam(model.gate.parameters(), lr=3e-2)
+    for _ in range(150):
+        loss, _ = model.training_loss(images, None, AWGNChannel(), snr_db)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    assert before > 2.0 and gap() < 0.5 * before
+
+
 def test_classifier_learns_and_predicts_classes(tmp_path):
     model = zoo.build("classifier", widths=[8, 8, 16, 16])
     images, labels = torch.rand(16, 3, 32, 32), torch.arange(16) % 10

@@ -1,14 +1,22 @@
 """Gated deep JSCC for image recovery and classification (seed 002).
 
 The DJSCC backbone's encoder and decoder, plus:
-  * a gated net: from the channel state it decides how many latent channels to send. The
-    gate is ordered (channel j is sent only if every channel before it is), so the receiver
-    knows the mask from the number of symbols alone: the frame header carries that number,
-    and a frame may carry fewer symbols per image than the model's maximum k.
-  * a feature head on the received latent (conv1x1 + global average pool, unit norm),
-    trained by maximizing the coding rate reduction (MCR^2, Yu et al. 2020) so classes are
-    separable in the feature space; images are classified there by the nearest class mean.
-Objective: MSE - rate_reduction_weight * DeltaR + rate_weight * (fraction of symbols sent).
+  * a gated net that decides from the channel state how many latent channels to send. The
+    channels are ordered (channel j goes only if every channel before it does), so the
+    receiver knows which were sent from the number of symbols alone: the frame header
+    carries that number, and a frame may carry fewer symbols per image than the maximum k.
+    The net predicts the PSNR that sending the first 1, 2, .., C channels would give at this
+    channel state, and the gate sends the n that maximizes predicted PSNR - db_per_channel * n:
+    a channel goes only if it is predicted to add at least db_per_channel dB.
+  * a feature head on the received latent (a small CNN, unit-norm output), trained by
+    maximizing the coding rate reduction (MCR^2, Yu et al. 2020) so classes are separable in
+    the feature space; images are classified there by the nearest class mean.
+
+Training (why not a straight-through gate: MSE plus a rate penalty through a
+straight-through mask collapsed the gate to one channel in every run tried): each image's
+channel count is drawn uniformly from 1..C (nested dropout), so the decoder learns every
+prefix; the gated net regresses the PSNR measured at the drawn count; the codec minimizes
+MSE - rate_reduction_weight * DeltaR.
 """
 
 from dataclasses import dataclass, field
@@ -18,7 +26,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from djscc.nn.channels import ChannelState
-from djscc.nn.codec import ChannelCodec, check_csi_features, check_images
+from djscc.nn.codec import ChannelCodec, check_csi_features, check_images, drop_unsent
 from djscc.nn.config import ModelConfig
 from djscc.nn.models import JSCCConfig, JSCCModel
 from djscc.nn.power import to_symbols
@@ -33,7 +41,7 @@ class GatedJSCCConfig(ModelConfig):
     feature_dim: int = 64
     classes: int = 10
     rate_reduction_weight: float = 0.002
-    rate_weight: float = 0.002
+    db_per_channel: float = 0.25
     csi_features: tuple[str, ...] = field(default=("effective_snr_db",))
 
     def __post_init__(self):
@@ -41,6 +49,8 @@ class GatedJSCCConfig(ModelConfig):
         check_csi_features(self.csi_features)
         if self.latent_channels < 2 or self.feature_dim < 1 or self.classes < 2:
             raise ValueError("latent_channels must be at least 2, feature_dim and classes positive")
+        if self.db_per_channel < 0:
+            raise ValueError("db_per_channel must not be negative")
 
 
 def coding_rate(features: torch.Tensor, epsilon_sq: float) -> torch.Tensor:
@@ -62,7 +72,8 @@ def rate_reduction(features: torch.Tensor, labels: torch.Tensor, classes: int,
 class GatedJSCC(ChannelCodec):
     """Variable-rate codec with a feature-space classifier; see the module docstring."""
 
-    OBJECTIVE = "MSE - w * MCR2 rate reduction + w' * fraction of symbols sent"
+    OBJECTIVE = ("MSE - w * MCR2 rate reduction, channel count drawn per image (nested dropout); "
+                 "gate: regression of the PSNR at each count")
 
     def __init__(self, config: GatedJSCCConfig):
         super().__init__()
@@ -70,22 +81,26 @@ class GatedJSCC(ChannelCodec):
         self.backbone = JSCCModel(JSCCConfig(attention="none", latent_channels=config.latent_channels,
                                              widths=config.widths, csi_features=config.csi_features))
         n_csi, c = len(config.csi_features), config.latent_channels
-        self.gate = nn.Sequential(nn.Linear(n_csi, 32), nn.PReLU(), nn.Linear(32, c - 1))
-        nn.init.constant_(self.gate[-1].bias, 3.0)  # start by sending every channel
-        self.feature_head = nn.Conv2d(c, config.feature_dim, 1)
+        self.gate = nn.Sequential(nn.Linear(n_csi, 32), nn.PReLU(), nn.Linear(32, c))
+        with torch.no_grad():  # start near what a codec gives: 15 dB, then +1 dB a channel
+            self.gate[-1].bias.copy_(torch.tensor([15.0] + [0.55] * (c - 1)))
+        self.feature_head = nn.Sequential(
+            nn.Conv2d(c, 64, 3, padding=1), nn.PReLU(64), nn.Conv2d(64, 64, 3, padding=1),
+            nn.PReLU(64), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(64, config.feature_dim))
         self.register_buffer("class_means", torch.zeros(config.classes, config.feature_dim))
 
     # -- the gate ---------------------------------------------------------------------------
-    def channel_mask(self, state: ChannelState) -> torch.Tensor:
-        """(B, C) 0/1 ordered mask of the latent channels sent (straight-through gradient)."""
-        keep = torch.sigmoid(self.gate(self.csi_tensor(state))).cumprod(dim=1)
-        keep = torch.cat([torch.ones_like(keep[:, :1]), keep], dim=1)  # channel 0 always goes
-        hard = (keep > 0.5).float()
-        return hard + keep - keep.detach()
+    def predicted_psnr_db(self, state: ChannelState) -> torch.Tensor:
+        """(B, C): the PSNR expected from sending the first 1..C channels, non-decreasing."""
+        return F.softplus(self.gate(self.csi_tensor(state))).cumsum(dim=1)
+
+    def kept_channels(self, state: ChannelState) -> torch.Tensor:
+        """(B,) how many latent channels the gate sends at this channel state."""
+        count = torch.arange(1, self.config.latent_channels + 1, device=state.snr_db.device)
+        return (self.predicted_psnr_db(state) - self.config.db_per_channel * count).argmax(dim=1) + 1
 
     def symbols_sent(self, state: ChannelState, height: int, width: int) -> torch.Tensor:
-        kept = self.channel_mask(state).detach().sum(dim=1).round().long()
-        return self._symbols_for(kept, height, width)
+        return self._symbols_for(self.kept_channels(state), height, width)
 
     def accepts_symbol_count(self, count: int, height: int, width: int) -> bool:
         kept = torch.arange(1, self.config.latent_channels + 1)
@@ -100,9 +115,13 @@ class GatedJSCC(ChannelCodec):
     def encode(self, images: torch.Tensor, state: ChannelState) -> torch.Tensor:
         """(B, k) symbols, at unit average power over the symbols sent; zeros after them."""
         check_images(images)
-        mask = self.channel_mask(state)
+        return self._encode_first(images, state, self.kept_channels(state))
+
+    def _encode_first(self, images: torch.Tensor, state: ChannelState, kept: torch.Tensor) -> torch.Tensor:
+        """Symbols of the first ``kept`` (B,) latent channels of each image."""
+        mask = torch.arange(self.config.latent_channels, device=kept.device) < kept[:, None]
         latent = self.backbone.encode_latent(images, self.csi_tensor(state)) * mask[:, :, None, None]
-        sent = self._symbols_for(mask.detach().sum(dim=1).round().long(), *images.shape[-2:])
+        sent = self._symbols_for(kept, *images.shape[-2:])
         k = self.symbols_per_image(*images.shape[-2:])
         return to_symbols(latent) * torch.sqrt(sent / k)[:, None]
 
@@ -112,20 +131,25 @@ class GatedJSCC(ChannelCodec):
     # -- classification in the feature space -----------------------------------------------
     def features(self, symbols: torch.Tensor, image_size: tuple[int, int]) -> torch.Tensor:
         """(B, feature_dim) unit-norm features of received symbols (unsent ones zero)."""
-        latent = self.received_latent(symbols, image_size)
-        return F.normalize(self.feature_head(latent).mean(dim=(2, 3)), dim=1)
+        return F.normalize(self.feature_head(self.received_latent(symbols, image_size)), dim=1)
 
     def classify(self, symbols: torch.Tensor, image_size: tuple[int, int]) -> torch.Tensor:
         """Class indices by the nearest class mean (cosine) in the feature space."""
         return (self.features(symbols, image_size) @ self.class_means.T).argmax(dim=1)
 
     def training_loss(self, images, labels, channel, snr_db, generator=None):
-        received, state = self.transmit(images, channel, snr_db, generator)
-        output = self.decode(received, state, images.shape[-2:])
-        mask = self.channel_mask(ChannelState.awgn(snr_db))  # soft: the rate term's gradient
-        objective = F.mse_loss(output, images) + self.config.rate_weight * mask.mean()
+        sent_state, size = ChannelState.awgn(snr_db), images.shape[-2:]
+        kept = torch.randint(1, self.config.latent_channels + 1, (len(images),),
+                             device=images.device, generator=generator)
+        received, state = channel(self._encode_first(images, sent_state, kept), snr_db, generator)
+        received = drop_unsent(received, self._symbols_for(kept, *size))
+        output = self.decode(received, state, size)
+        squared_error = (output - images).square().mean(dim=(1, 2, 3))
+        predicted = self.predicted_psnr_db(sent_state).gather(1, (kept - 1)[:, None])[:, 0]
+        measured = -10.0 * torch.log10(squared_error.detach().clamp_min(1e-10))  # PSNR, peak 1
+        objective = squared_error.mean() + F.mse_loss(predicted, measured)
         if labels is not None:
-            features = self.features(received, images.shape[-2:])
+            features = self.features(received, size)
             objective = objective - self.config.rate_reduction_weight * rate_reduction(
                 features, labels, self.config.classes)
             self.update_class_means(features.detach(), labels)
@@ -139,4 +163,3 @@ class GatedJSCC(ChannelCodec):
             mean = features[labels == j].mean(dim=0)
             self.class_means[j] = F.normalize(momentum * self.class_means[j] + (1 - momentum) * mean,
                                               dim=0)
-
