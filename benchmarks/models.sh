@@ -4,8 +4,10 @@
 #                                 -5..25 dB (and -2, AttenJSCC's point), all shipped codecs, AWGN
 #   fidelity_rayleigh.{json,png}  the same over Rayleigh block fading (perfect CSI), 5 dB steps
 #   complexity.{json,png}         the paper's Table I (parameters, MB, MFLOPs, CPU latency),
-#                                 with AttenJSCC's Table 1 configuration (untrained)
-#   comparison.{json,md,png}      the k/n = 1/12 models side by side (benchmarks/compare.py)
+#                                 with AttenJSCC's Table 1 configuration (built untrained: its
+#                                 trained weights are not shipped, its card is results/attenjscc_1-12.card.json)
+#   comparison.{json,md,png}      the k/n = 1/12 models side by side (benchmarks/compare.py),
+#                                 with a row for each results/NAME.card.json (trained, not shipped)
 # on the 846 exact CIFAR-10 test images (never JPEG-decoded ones), 10 channel realizations
 # per image. Writes benchmarks/results/ and stores the AWGN curve in each model's card.
 set -euo pipefail
