@@ -17,10 +17,14 @@ def to_uint8(images: torch.Tensor) -> torch.Tensor:
     return (images.clamp(0, 1) * 255.0).round().to(torch.uint8)
 
 
+def psnr_db(mse: torch.Tensor, peak: float = 1.0) -> torch.Tensor:
+    """PSNR (dB) of each mean squared error; capped at 100 dB for exact copies."""
+    return 10.0 * torch.log10(peak**2 / mse.clamp_min(peak**2 * 1e-10))
+
+
 def psnr_per_image(reference: torch.Tensor, received: torch.Tensor) -> torch.Tensor:
     """PSNR (dB) of each image, both uint8 (B, 3, H, W); capped at 100 dB for exact copies."""
-    mse = (reference.float() - received.float()).square().flatten(1).mean(dim=1)
-    return 10.0 * torch.log10(255.0**2 / mse.clamp_min(255.0**2 * 1e-10))
+    return psnr_db((reference.float() - received.float()).square().flatten(1).mean(dim=1), 255.0)
 
 
 def ssim_per_image(reference: torch.Tensor, received: torch.Tensor) -> torch.Tensor:

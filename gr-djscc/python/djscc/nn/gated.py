@@ -25,6 +25,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from djscc.metrics import psnr_db
 from djscc.nn.channels import ChannelState
 from djscc.nn.codec import ChannelCodec, check_csi_features, check_images, drop_unsent
 from djscc.nn.config import ModelConfig
@@ -146,8 +147,7 @@ class GatedJSCC(ChannelCodec):
         output = self.decode(received, state, size)
         squared_error = (output - images).square().mean(dim=(1, 2, 3))
         predicted = self.predicted_psnr_db(sent_state).gather(1, (kept - 1)[:, None])[:, 0]
-        measured = -10.0 * torch.log10(squared_error.detach().clamp_min(1e-10))  # PSNR, peak 1
-        objective = squared_error.mean() + F.mse_loss(predicted, measured)
+        objective = squared_error.mean() + F.mse_loss(predicted, psnr_db(squared_error.detach()))
         if labels is not None:
             features = self.features(received, size)
             objective = objective - self.config.rate_reduction_weight * rate_reduction(
