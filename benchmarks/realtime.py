@@ -41,7 +41,7 @@ def run_once(top_block_class, data: str, images_per_frame: int, image_rate: floa
     top.djscc_image_source_0.rate = image_rate  # 0: as fast as the chain takes them
     top.djscc_image_sink_0.quiet = True
     top.djscc_image_sink_0.ssim = ssim
-    top.djscc_burst_source_0.fill = True  # a continuous stream, as in front of a radio sink
+    top.djscc_transmitter_0.burst_source.fill = True  # a continuous stream, as in front of a radio sink
     started, cpu_started = time.perf_counter(), time.process_time()
     top.start()
     completed = top.djscc_image_sink_0.wait_until_done()
@@ -49,7 +49,7 @@ def run_once(top_block_class, data: str, images_per_frame: int, image_rate: floa
     cpu = time.process_time() - cpu_started
     top.stop()
     top.wait()
-    summary, stats = top.djscc_image_sink_0.summary(), top.djscc_burst_receiver_0.stats()
+    summary, stats = top.djscc_image_sink_0.summary(), top.djscc_receiver_0.stats()
     return {
         "images_per_frame": images_per_frame, "offered_images_per_second": image_rate or "unlimited",
         "ssim": ssim,

@@ -59,15 +59,10 @@ class loopback(gr.top_block):
         # Blocks
         ##################################################
 
+        self.djscc_transmitter_0 = djscc_blocks.transmitter(model=model, snr_db=snr_db, images_per_frame=images_per_frame, gap=1000, tail=4000, fill=False, threads=1)
+        self.djscc_receiver_0 = djscc_blocks.receiver(model=model, sample_rate=samp_rate, threshold=0.3, dc_block=True, image_size=32, capture_path=capture, center_frequency=0, hardware='software channel', description="gr-djscc loopback through GNU Radio's channel model", settings=json.dumps(dict(snr_db=snr_db, cfo_hz=cfo_hz, clock_ppm=clock_ppm, fading=fading, doppler_hz=doppler_hz, model=model, dataset=dataset, num_images=num_images, images_per_frame=images_per_frame, seed=seed)), threads=1)
         self.djscc_image_source_0 = djscc_blocks.image_source(dataset=dataset, count=num_images, rate=0, first=0, repeat=False)
         self.djscc_image_sink_0 = djscc_blocks.image_sink(out_dir=out_dir, true_snr_db=snr_db, quiet=False, idle_timeout=3.0, ssim=True)
-        self.djscc_framer_0 = djscc_blocks.framer(images_per_frame=images_per_frame, sps=4, rolloff=0.35)
-        self.djscc_encoder_0 = djscc_blocks.encoder(model=model, snr_db=snr_db, model_id=1, threads=1, batch=images_per_frame)
-        self.djscc_decoder_0 = djscc_blocks.decoder(model=model, model_id=1, image_size=32, threads=1)
-        self.djscc_capture_writer_0 = djscc_blocks.capture_writer(path=capture, sample_rate=samp_rate, center_frequency=0, hardware='software channel', description="gr-djscc loopback through GNU Radio's channel model", settings=json.dumps(dict(snr_db=snr_db, cfo_hz=cfo_hz, clock_ppm=clock_ppm, fading=fading, doppler_hz=doppler_hz, model=model, dataset=dataset, num_images=num_images, images_per_frame=images_per_frame, seed=seed)))
-        self.djscc_burst_source_0 = djscc_blocks.burst_source(gap=1000, tail=4000, fill=False)
-        self.djscc_burst_source_0.set_min_output_buffer(65536)
-        self.djscc_burst_receiver_0 = djscc_blocks.burst_receiver(sample_rate=samp_rate, sps=4, rolloff=0.35, threshold=0.3)
         self.channels_fading_model_0 = channels.fading_model( 8, (doppler_hz / samp_rate), False, 4.0, (seed + 1) )
         self.channels_fading_model_0.set_min_output_buffer(65536)
         self.channels_channel_model_0 = channels.channel_model(
@@ -86,20 +81,15 @@ class loopback(gr.top_block):
         ##################################################
         # Connections
         ##################################################
-        self.msg_connect((self.djscc_burst_receiver_0, 'frames'), (self.djscc_capture_writer_0, 'frames'))
-        self.msg_connect((self.djscc_burst_receiver_0, 'frames'), (self.djscc_decoder_0, 'frames'))
-        self.msg_connect((self.djscc_burst_receiver_0, 'csi'), (self.djscc_encoder_0, 'csi'))
-        self.msg_connect((self.djscc_decoder_0, 'images'), (self.djscc_image_sink_0, 'images'))
-        self.msg_connect((self.djscc_encoder_0, 'symbols'), (self.djscc_framer_0, 'symbols'))
-        self.msg_connect((self.djscc_framer_0, 'frames'), (self.djscc_burst_source_0, 'frames'))
-        self.msg_connect((self.djscc_image_source_0, 'images'), (self.djscc_encoder_0, 'images'))
         self.msg_connect((self.djscc_image_source_0, 'images'), (self.djscc_image_sink_0, 'reference'))
+        self.msg_connect((self.djscc_image_source_0, 'images'), (self.djscc_transmitter_0, 'images'))
+        self.msg_connect((self.djscc_receiver_0, 'images'), (self.djscc_image_sink_0, 'images'))
+        self.msg_connect((self.djscc_receiver_0, 'csi'), (self.djscc_transmitter_0, 'csi'))
         self.connect((self.blocks_selector_0, 0), (self.channels_channel_model_0, 0))
-        self.connect((self.channels_channel_model_0, 0), (self.djscc_burst_receiver_0, 0))
-        self.connect((self.channels_channel_model_0, 0), (self.djscc_capture_writer_0, 0))
+        self.connect((self.channels_channel_model_0, 0), (self.djscc_receiver_0, 0))
         self.connect((self.channels_fading_model_0, 0), (self.blocks_selector_0, 1))
-        self.connect((self.djscc_burst_source_0, 0), (self.blocks_selector_0, 0))
-        self.connect((self.djscc_burst_source_0, 0), (self.channels_fading_model_0, 0))
+        self.connect((self.djscc_transmitter_0, 0), (self.blocks_selector_0, 0))
+        self.connect((self.djscc_transmitter_0, 0), (self.channels_fading_model_0, 0))
 
 
     def get_snr_db(self):
@@ -107,8 +97,8 @@ class loopback(gr.top_block):
 
     def set_snr_db(self, snr_db):
         self.snr_db = snr_db
-        self.djscc_encoder_0.set_snr_db(self.snr_db)
         self.channels_channel_model_0.set_noise_voltage((10 ** (-self.snr_db / 20)))
+        self.djscc_transmitter_0.set_snr_db(self.snr_db)
 
     def get_cfo_hz(self):
         return self.cfo_hz

@@ -198,6 +198,8 @@ class loopback_gui(gr.top_block, Qt.QWidget):
             self.top_grid_layout.setRowStretch(r, 1)
         for c in range(1, 2):
             self.top_grid_layout.setColumnStretch(c, 1)
+        self.djscc_transmitter_0 = djscc_blocks.transmitter(model=model, snr_db=snr_db, images_per_frame=images_per_frame, gap=1000, tail=4000, fill=True, threads=1)
+        self.djscc_receiver_0 = djscc_blocks.receiver(model=model, sample_rate=samp_rate, threshold=0.3, dc_block=True, image_size=32, capture_path='', center_frequency=0, hardware='software channel', description='', settings='{}', threads=1)
         self.djscc_image_view_0 = djscc_image_view(columns=8, scale=4)
         self._djscc_image_view_0_win = self.djscc_image_view_0
         self.top_grid_layout.addWidget(self._djscc_image_view_0_win, 2, 0, 1, 2)
@@ -207,11 +209,6 @@ class loopback_gui(gr.top_block, Qt.QWidget):
             self.top_grid_layout.setColumnStretch(c, 1)
         self.djscc_image_source_0 = djscc_blocks.image_source(dataset=dataset, count=0, rate=images_per_second, first=0, repeat=True)
         self.djscc_image_sink_0 = djscc_blocks.image_sink(out_dir='', true_snr_db=float('nan'), quiet=False, idle_timeout=3.0, ssim=True)
-        self.djscc_framer_0 = djscc_blocks.framer(images_per_frame=images_per_frame, sps=4, rolloff=0.35)
-        self.djscc_encoder_0 = djscc_blocks.encoder(model=model, snr_db=snr_db, model_id=1, threads=1, batch=images_per_frame)
-        self.djscc_decoder_0 = djscc_blocks.decoder(model=model, model_id=1, image_size=32, threads=1)
-        self.djscc_burst_source_0 = djscc_blocks.burst_source(gap=1000, tail=4000, fill=True)
-        self.djscc_burst_receiver_0 = djscc_blocks.burst_receiver(sample_rate=samp_rate, sps=4, rolloff=0.35, threshold=0.3)
         self.channels_fading_model_0 = channels.fading_model( 8, (doppler_hz / samp_rate), False, 4.0, (seed + 1) )
         self.channels_channel_model_0 = channels.channel_model(
             noise_voltage=(10 ** (-snr_db / 20)),
@@ -228,23 +225,20 @@ class loopback_gui(gr.top_block, Qt.QWidget):
         ##################################################
         # Connections
         ##################################################
-        self.msg_connect((self.djscc_burst_receiver_0, 'frames'), (self.djscc_decoder_0, 'frames'))
-        self.msg_connect((self.djscc_burst_receiver_0, 'csi'), (self.djscc_encoder_0, 'csi'))
-        self.msg_connect((self.djscc_burst_receiver_0, 'frames'), (self.qtgui_const_sink_x_0, 'in'))
-        self.msg_connect((self.djscc_decoder_0, 'images'), (self.djscc_image_sink_0, 'images'))
-        self.msg_connect((self.djscc_decoder_0, 'images'), (self.djscc_image_view_0, 'images'))
-        self.msg_connect((self.djscc_encoder_0, 'symbols'), (self.djscc_framer_0, 'symbols'))
-        self.msg_connect((self.djscc_framer_0, 'frames'), (self.djscc_burst_source_0, 'frames'))
-        self.msg_connect((self.djscc_image_source_0, 'images'), (self.djscc_encoder_0, 'images'))
         self.msg_connect((self.djscc_image_source_0, 'images'), (self.djscc_image_sink_0, 'reference'))
         self.msg_connect((self.djscc_image_source_0, 'images'), (self.djscc_image_view_0, 'reference'))
+        self.msg_connect((self.djscc_image_source_0, 'images'), (self.djscc_transmitter_0, 'images'))
+        self.msg_connect((self.djscc_receiver_0, 'images'), (self.djscc_image_sink_0, 'images'))
+        self.msg_connect((self.djscc_receiver_0, 'images'), (self.djscc_image_view_0, 'images'))
+        self.msg_connect((self.djscc_receiver_0, 'csi'), (self.djscc_transmitter_0, 'csi'))
+        self.msg_connect((self.djscc_receiver_0, 'frames'), (self.qtgui_const_sink_x_0, 'in'))
         self.connect((self.blocks_selector_0, 0), (self.channels_channel_model_0, 0))
         self.connect((self.blocks_throttle_0, 0), (self.blocks_selector_0, 0))
         self.connect((self.blocks_throttle_0, 0), (self.channels_fading_model_0, 0))
-        self.connect((self.channels_channel_model_0, 0), (self.djscc_burst_receiver_0, 0))
+        self.connect((self.channels_channel_model_0, 0), (self.djscc_receiver_0, 0))
         self.connect((self.channels_channel_model_0, 0), (self.qtgui_freq_sink_x_0, 0))
         self.connect((self.channels_fading_model_0, 0), (self.blocks_selector_0, 1))
-        self.connect((self.djscc_burst_source_0, 0), (self.blocks_throttle_0, 0))
+        self.connect((self.djscc_transmitter_0, 0), (self.blocks_throttle_0, 0))
 
 
     def closeEvent(self, event):
@@ -328,8 +322,8 @@ class loopback_gui(gr.top_block, Qt.QWidget):
 
     def set_snr_db(self, snr_db):
         self.snr_db = snr_db
-        self.djscc_encoder_0.set_snr_db(self.snr_db)
         self.channels_channel_model_0.set_noise_voltage((10 ** (-self.snr_db / 20)))
+        self.djscc_transmitter_0.set_snr_db(self.snr_db)
 
 
 

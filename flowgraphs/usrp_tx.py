@@ -66,21 +66,17 @@ class usrp_tx(gr.top_block):
         self.radio_sink.set_center_freq(frequency, 0)
         self.radio_sink.set_antenna('TX/RX', 0)
         self.radio_sink.set_gain(gain, 0)
+        self.djscc_transmitter_0 = djscc_blocks.transmitter(model=model, snr_db=snr_db, images_per_frame=images_per_frame, gap=1000, tail=4000, fill=True, threads=1)
         self.djscc_image_source_0 = djscc_blocks.image_source(dataset=dataset, count=num_images, rate=images_per_second, first=0, repeat=bool(repeat))
-        self.djscc_framer_0 = djscc_blocks.framer(images_per_frame=images_per_frame, sps=4, rolloff=0.35)
-        self.djscc_encoder_0 = djscc_blocks.encoder(model=model, snr_db=snr_db, model_id=1, threads=1, batch=images_per_frame)
-        self.djscc_burst_source_0 = djscc_blocks.burst_source(gap=1000, tail=4000, fill=True)
         self.blocks_multiply_const_vxx_0 = blocks.multiply_const_cc(amplitude)
 
 
         ##################################################
         # Connections
         ##################################################
-        self.msg_connect((self.djscc_encoder_0, 'symbols'), (self.djscc_framer_0, 'symbols'))
-        self.msg_connect((self.djscc_framer_0, 'frames'), (self.djscc_burst_source_0, 'frames'))
-        self.msg_connect((self.djscc_image_source_0, 'images'), (self.djscc_encoder_0, 'images'))
+        self.msg_connect((self.djscc_image_source_0, 'images'), (self.djscc_transmitter_0, 'images'))
         self.connect((self.blocks_multiply_const_vxx_0, 0), (self.radio_sink, 0))
-        self.connect((self.djscc_burst_source_0, 0), (self.blocks_multiply_const_vxx_0, 0))
+        self.connect((self.djscc_transmitter_0, 0), (self.blocks_multiply_const_vxx_0, 0))
 
 
     def get_frequency(self):
@@ -151,7 +147,7 @@ class usrp_tx(gr.top_block):
 
     def set_snr_db(self, snr_db):
         self.snr_db = snr_db
-        self.djscc_encoder_0.set_snr_db(self.snr_db)
+        self.djscc_transmitter_0.set_snr_db(self.snr_db)
 
     def get_amplitude(self):
         return self.amplitude

@@ -90,7 +90,7 @@ def test_variable_rate_model_sends_what_its_gate_keeps_through_the_phy(gated_mod
         np.concatenate([np.zeros(200, np.complex64), pdu.parse(message, np.complex64)[1],
                         np.zeros(400, np.complex64)]))]
     assert [f.header.symbols_per_image for f in frames] == [64, 256]
-    frame_pdus = [pdu.make({"counter": f.header.counter, "model_id": 1, "images": 1,
+    frame_pdus = [pdu.make({"counter": f.header.counter, "model_id": f.header.model_id, "images": 1,
                             "symbols_per_image": f.header.symbols_per_image, "snr_db": 25.0},
                            f.payload.astype(np.complex64)) for f in frames]
     sink = decoder(str(gated_model_path))

@@ -41,6 +41,7 @@ def write_metadata(path: str | Path, sample_rate: float, center_frequency: float
         sigmf.HW_KEY: hardware,
         sigmf.DESCRIPTION_KEY: description,
         sigmf.RECORDER_KEY: "gr-djscc capture_writer",
+        sigmf.EXTENSIONS_KEY: [{"name": "djscc", "version": "1.0.0", "optional": True}],
         "djscc:settings": settings,
     })
     meta.add_capture(0, metadata={sigmf.FREQUENCY_KEY: float(center_frequency)})

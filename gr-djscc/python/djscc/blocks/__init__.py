@@ -12,6 +12,8 @@ from djscc.blocks.encoder import encoder
 from djscc.blocks.framer import framer
 from djscc.blocks.image_sink import image_sink
 from djscc.blocks.image_source import image_source
+from djscc.blocks.receiver import receiver
+from djscc.blocks.transmitter import transmitter
 
 __all__ = ["burst_receiver", "burst_source", "capture_writer", "decoder", "encoder", "framer", "image_sink",
-           "image_source"]
+           "image_source", "receiver", "transmitter"]

@@ -1,16 +1,20 @@
 """Capture writer: records the received stream as SigMF, one annotation per decoded frame.
 
 Connect its stream input beside the burst receiver's (same samples) and the receiver's
-"frames" port to its "frames" port. Samples go to PATH.sigmf-data as they come;
-PATH.sigmf-meta is written when the flowgraph stops. An empty path records nothing.
+"frames" port to its "frames" port. GNU Radio's file sink writes the samples to
+PATH.sigmf-data as they come; PATH.sigmf-meta is written when the flowgraph stops. An
+empty path records nothing.
+
+The annotations are kept by a message-only block, not by the stream block: a stream block
+finishes as soon as its input ends, while the burst receiver may still be publishing the
+last frames of that input; a message-only block lives until every publisher is done.
 """
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pmt
-from gnuradio import gr
+from gnuradio import blocks, gr
 
 from djscc import captures
 from djscc.blocks import pdu
@@ -18,26 +22,19 @@ from djscc.paths import add_suffix
 from djscc.phy.frame import FrameFormat
 
 
-class capture_writer(gr.sync_block):
-    def __init__(self, path: str = "", sample_rate: float = 2e6, center_frequency: float = 0.0,
-                 hardware: str = "software channel", description: str = "",
-                 settings: str = "{}", sps: int = 4, rolloff: float = 0.35):
-        gr.sync_block.__init__(self, name="djscc_capture_writer", in_sig=[np.complex64], out_sig=None)
-        self.path = captures.stem(path) if path else None
-        self.sample_rate, self.center_frequency = float(sample_rate), float(center_frequency)
-        self.hardware, self.description = hardware, description
-        self.settings = json.loads(settings) if isinstance(settings, str) else dict(settings)
-        self.format = FrameFormat(sps=sps, rolloff=rolloff)
-        self.annotations: list[dict] = []
-        self._file = None
-        self.message_port_register_in(pmt.intern("frames"))
-        self.set_msg_handler(pmt.intern("frames"), self.handle_frame)
+class frame_annotator(gr.basic_block):
+    """Frame PDUs in; on stop, the SigMF metadata with one annotation per frame."""
 
-    def start(self):
-        if self.path is not None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._file = open(add_suffix(self.path, ".sigmf-data"), "wb")
-        return True
+    def __init__(self, path, sample_rate: float, center_frequency: float, hardware: str,
+                 description: str, settings: dict, fmt: FrameFormat):
+        gr.basic_block.__init__(self, name="djscc_frame_annotator", in_sig=None, out_sig=None)
+        self.path, self.fmt = path, fmt
+        self.sample_rate, self.center_frequency = sample_rate, center_frequency
+        self.hardware, self.description, self.settings = hardware, description, settings
+        self.annotations: list[dict] = []
+        self.port = pmt.intern("frames")
+        self.message_port_register_in(self.port)
+        self.set_msg_handler(self.port, self.handle_frame)
 
     def handle_frame(self, message):
         try:
@@ -45,7 +42,7 @@ class capture_writer(gr.sync_block):
             payload = int(meta["images"]) * int(meta["symbols_per_image"])
             self.annotations.append({
                 "start": max(0, int(meta["start_sample"])),
-                "length": self.format.frame_length(payload) * self.format.sps,
+                "length": self.fmt.frame_length(payload) * self.fmt.sps,
                 "djscc:frame_counter": int(meta["counter"]), "djscc:first_image_id": int(meta["counter"]),
                 "djscc:images": int(meta["images"]), "djscc:model_id": int(meta["model_id"]),
                 "djscc:snr_estimate_db": round(float(meta["snr_db"]), 3),
@@ -54,20 +51,42 @@ class capture_writer(gr.sync_block):
         except (ValueError, KeyError, TypeError) as error:
             gr.log.warn(f"djscc capture_writer: frame not annotated: {error}")
 
-    def work(self, input_items, output_items):
-        if self._file is not None:
-            input_items[0].astype("<c8").tofile(self._file)
-        return len(input_items[0])
-
     def stop(self):
-        if self._file is not None:
-            self._file.close()
-            self._file = None
-            try:
-                captures.write_metadata(self.path, self.sample_rate, self.center_frequency,
-                                        self.hardware, self.description, self.settings,
-                                        sorted(self.annotations, key=lambda a: a["start"]))
-            except Exception as error:  # an exception in stop() would abort the process
-                gr.log.error(f"djscc capture_writer: samples kept in {self.path}.sigmf-data, "
-                             f"metadata not written: {error}")
+        while (message := self.delete_head_nowait(self.port)) is not None:  # queued at the end
+            self.handle_frame(message)
+        try:
+            captures.write_metadata(self.path, self.sample_rate, self.center_frequency,
+                                    self.hardware, self.description, self.settings,
+                                    sorted(self.annotations, key=lambda a: a["start"]))
+        except Exception as error:  # an exception in stop() would abort the process
+            gr.log.error(f"djscc capture_writer: samples kept in {self.path}.sigmf-data, "
+                         f"metadata not written: {error}")
         return True
+
+
+class capture_writer(gr.hier_block2):
+    def __init__(self, path: str = "", sample_rate: float = 2e6, center_frequency: float = 0.0,
+                 hardware: str = "software channel", description: str = "",
+                 settings: str = "{}", sps: int = FrameFormat.sps, rolloff: float = FrameFormat.rolloff):
+        gr.hier_block2.__init__(self, "djscc_capture_writer", gr.io_signature(1, 1, gr.sizeof_gr_complex),
+                                gr.io_signature(0, 0, 0))
+        self.message_port_register_hier_in("frames")
+        self.annotator = None
+        if not path:
+            self.sink = blocks.null_sink(gr.sizeof_gr_complex)
+            self.connect(self, self.sink)
+            return
+        base = captures.stem(path)
+        base.parent.mkdir(parents=True, exist_ok=True)
+        self.sink = blocks.file_sink(gr.sizeof_gr_complex, str(add_suffix(base, ".sigmf-data")), False)
+        self.sink.set_unbuffered(True)  # every sample on disk when the metadata is written
+        self.annotator = frame_annotator(
+            base, float(sample_rate), float(center_frequency), hardware, description,
+            json.loads(settings) if isinstance(settings, str) else dict(settings),
+            FrameFormat(sps=sps, rolloff=rolloff))
+        self.connect(self, self.sink)
+        self.msg_connect(self, "frames", self.annotator, "frames")
+
+    @property
+    def annotations(self) -> list[dict]:
+        return self.annotator.annotations if self.annotator else []

@@ -15,14 +15,16 @@ from djscc.nn.codec import SNR_LIMITS_DB
 class decoder(gr.basic_block):
     """Decodes every image of a frame with ``model``, conditioned on the SNR the receiver
     measured. Frames of another model id, or with a symbol count the model cannot take at
-    ``image_size`` (a variable-rate model takes fewer than k), are counted and dropped."""
+    ``image_size`` (a variable-rate model takes fewer than k), are counted and dropped.
+    ``model_id`` defaults to the card's (zoo.model_id), as the encoder's does."""
 
-    def __init__(self, model: str = "da-djscc_1-12", model_id: int = 1, image_size: int = 32,
+    def __init__(self, model: str = "da-djscc_1-12", model_id: int | None = None, image_size: int = 32,
                  threads: int = 1):
         gr.basic_block.__init__(self, name="djscc_decoder", in_sig=None, out_sig=None)
         torch.set_num_threads(threads)
         self.model, self.card = zoo.load(model)
-        self.model_id, self.image_size = model_id, image_size
+        self.model_id = zoo.model_id(self.card) if model_id is None else int(model_id)
+        self.image_size = image_size
         self.counts = {"frames": 0, "images": 0, "unknown_model": 0, "wrong_size": 0, "bad_pdu": 0}
         self.out = pmt.intern("images")
         self.message_port_register_out(self.out)

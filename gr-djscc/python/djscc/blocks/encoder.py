@@ -20,16 +20,18 @@ class encoder(gr.basic_block):
 
     ``batch`` images of one size are encoded together (an end-of-stream PDU flushes the
     rest): set it to the framer's images per frame, which waits for them anyway, and a frame
-    of 16 costs 0.2 ms an image instead of 1.6 (DA-DJSCC, one thread)."""
+    of 16 costs 0.2 ms an image instead of 1.6 (DA-DJSCC, one thread). ``model_id`` (the
+    header's model field) defaults to the card's (zoo.model_id)."""
 
-    def __init__(self, model: str = "da-djscc_1-12", snr_db: float = 10.0, model_id: int = 1,
+    def __init__(self, model: str = "da-djscc_1-12", snr_db: float = 10.0, model_id: int | None = None,
                  threads: int = 1, batch: int = 1):
         gr.basic_block.__init__(self, name="djscc_encoder", in_sig=None, out_sig=None)
         if batch < 1:
             raise ValueError("batch must be at least 1")
         torch.set_num_threads(threads)
         self.model, self.card = zoo.load(model)
-        self.model_id, self.batch = model_id, batch
+        self.model_id = zoo.model_id(self.card) if model_id is None else int(model_id)
+        self.batch = batch
         self.snr_db = float(snr_db)
         self.rejected = 0
         self.pending: list[tuple[dict, np.ndarray]] = []

@@ -6,6 +6,7 @@ builds the architecture the card names and loads the weights strictly, so a card
 not match its weights is an error, never a silently half-loaded model.
 """
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -118,7 +119,18 @@ def load(path: str | Path, device: str | torch.device = "cpu") -> tuple[torch.nn
         summary = str(error).split("\n", 1)[-1].strip()[:600]
         raise ModelFileError(f"the card {card_path(path).name} does not match the weights in "
                              f"{file.name}: {summary}") from None
+    card.setdefault("name", _stem(path).name)
     return model.to(device).eval(), card
+
+
+def model_id(card: dict) -> int:
+    """The 8-bit id a frame header carries for this model (1-255): the card's ``model_id``
+    if it sets one, else a hash of its name, so transmitter and receiver agree without a
+    hand-kept table and a receiver drops the frames of a model it does not hold (the
+    shipped models' ids are distinct: a test checks it)."""
+    if "model_id" in card:
+        return int(card["model_id"])
+    return hashlib.sha256(str(card["name"]).encode()).digest()[0] % 255 + 1
 
 
 def resolve(name_or_path: str | Path) -> Path:

@@ -1,0 +1,73 @@
+"""Receiver: a sample stream -> decoded image PDUs, with the channel state it measured.
+
+One hierarchical block for the whole receive chain: DC blocker -> burst receiver ->
+decoder, and the SigMF capture writer beside them on the raw samples when a capture path
+is given (it takes the frame format from here). Outputs: "images" (the decoder's image
+PDUs), "frames" (the burst receiver's payload PDUs) and "csi" (each frame's channel state:
+the feedback link to the transmitter).
+"""
+
+import json
+
+from gnuradio import blocks, gr
+from gnuradio import filter as gr_filter
+
+from djscc.blocks.burst_receiver import burst_receiver
+from djscc.blocks.capture_writer import capture_writer
+from djscc.blocks.decoder import decoder
+from djscc.phy.frame import FrameFormat
+from djscc.phy.receiver import DETECTION_THRESHOLD
+
+# The DC blocker subtracts a single-pole average of the input: no delay (a finite stream's
+# last burst is not held back, as by GNU Radio's moving-average dc_blocker_cc), and a notch
+# only fs / (2 pi 16384) wide (19 Hz at 2 Msps), so it takes nothing measurable of a burst.
+DC_TIME_CONSTANT = 16384  # samples: 8 ms to settle at 2 Msps
+STREAM_BUFFER = 65536
+
+
+class receiver(gr.hier_block2):
+    """Complex samples in; message out "images", "frames", "csi". ``capture_path``: a SigMF path
+    stem to record the input to (empty: none), with ``center_frequency``, ``hardware``,
+    ``description`` and ``settings`` (JSON) for its metadata. ``dc_block``: remove the
+    radio's DC offset (a long moving-average DC blocker) before the burst receiver."""
+
+    def __init__(self, model: str = "da-djscc_1-12", sample_rate: float = 2e6,
+                 sps: int = FrameFormat.sps, rolloff: float = FrameFormat.rolloff,
+                 threshold: float = DETECTION_THRESHOLD, dc_block: bool = True, image_size: int = 32,
+                 capture_path: str = "", center_frequency: float = 0.0, hardware: str = "software channel",
+                 description: str = "", settings: str = "{}", threads: int = 1):
+        gr.hier_block2.__init__(self, "djscc_receiver", gr.io_signature(1, 1, gr.sizeof_gr_complex),
+                                gr.io_signature(0, 0, 0))
+        self.burst_receiver = burst_receiver(sample_rate=sample_rate, sps=sps, rolloff=rolloff,
+                                             threshold=threshold)
+        self.decoder = decoder(model=model, image_size=image_size, threads=threads)
+        for port in ("images", "frames", "csi"):
+            self.message_port_register_hier_out(port)
+        self.msg_connect(self.decoder, "images", self, "images")
+        self.msg_connect(self.burst_receiver, "frames", self, "frames")
+        self.msg_connect(self.burst_receiver, "csi", self, "csi")
+        self.msg_connect(self.burst_receiver, "frames", self.decoder, "frames")
+        self.dc_average = self.dc_removed = None
+        if dc_block:
+            self.dc_average = gr_filter.single_pole_iir_filter_cc(1.0 / DC_TIME_CONSTANT)
+            self.dc_removed = blocks.sub_cc()
+            self.dc_removed.set_min_output_buffer(STREAM_BUFFER)
+            self.connect(self, (self.dc_removed, 0))
+            self.connect(self, self.dc_average, (self.dc_removed, 1))
+            self.connect(self.dc_removed, self.burst_receiver)
+        else:
+            self.connect(self, self.burst_receiver)
+        self.capture_writer = None
+        if capture_path:
+            fmt = self.burst_receiver.receiver.fmt
+            self.capture_writer = capture_writer(
+                path=capture_path, sample_rate=sample_rate, center_frequency=center_frequency,
+                hardware=hardware, description=description,
+                settings=settings if isinstance(settings, str) else json.dumps(settings),
+                sps=fmt.sps, rolloff=fmt.rolloff)
+            self.connect(self, self.capture_writer)
+            self.msg_connect(self.burst_receiver, "frames", self.capture_writer, "frames")
+
+    def stats(self) -> dict:
+        """The burst receiver's counts (frames, CRC failures, ...) and the decoder's."""
+        return {**self.burst_receiver.stats(), "decoder": dict(self.decoder.counts)}

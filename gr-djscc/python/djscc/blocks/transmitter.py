@@ -1,0 +1,43 @@
+"""Transmitter: image PDUs (and the receiver's channel state) -> a burst sample stream.
+
+One hierarchical block for the whole transmit chain, so every flowgraph wires it the same
+way and differs only in its radio or channel block: encoder -> framer -> burst source. The
+model and the frame format are given once: the encoder batches a frame's images
+(``batch`` = ``images_per_frame``) and the header's model id comes from the model's card.
+"""
+
+from gnuradio import gr
+
+from djscc.blocks.burst_source import burst_source
+from djscc.blocks.encoder import encoder
+from djscc.blocks.framer import framer
+from djscc.phy.frame import FrameFormat
+
+STREAM_BUFFER = 65536  # samples: the Python blocks downstream see few, large chunks
+
+
+class transmitter(gr.hier_block2):
+    """Message in "images" (and optional "csi", the feedback link); complex samples out.
+
+    ``fill``: zeros between bursts, for a radio sink that needs an unbroken stream; without
+    it the stream ends ``tail`` zeros after the image source's end-of-stream PDU."""
+
+    def __init__(self, model: str = "da-djscc_1-12", snr_db: float = 10.0, images_per_frame: int = 16,
+                 sps: int = FrameFormat.sps, rolloff: float = FrameFormat.rolloff, gap: int = 1000,
+                 tail: int = 4000, fill: bool = False, threads: int = 1):
+        gr.hier_block2.__init__(self, "djscc_transmitter", gr.io_signature(0, 0, 0),
+                                gr.io_signature(1, 1, gr.sizeof_gr_complex))
+        self.encoder = encoder(model=model, snr_db=snr_db, threads=threads, batch=images_per_frame)
+        self.framer = framer(images_per_frame=images_per_frame, sps=sps, rolloff=rolloff)
+        self.burst_source = burst_source(gap=gap, tail=tail, fill=fill)
+        self.burst_source.set_min_output_buffer(STREAM_BUFFER)
+        for port in ("images", "csi"):
+            self.message_port_register_hier_in(port)
+            self.msg_connect(self, port, self.encoder, port)
+        self.msg_connect(self.encoder, "symbols", self.framer, "symbols")
+        self.msg_connect(self.framer, "frames", self.burst_source, "frames")
+        self.connect(self.burst_source, self)
+
+    def set_snr_db(self, snr_db: float):
+        """The SNR the encoder conditions on until the receiver's channel state arrives."""
+        self.encoder.set_snr_db(snr_db)
