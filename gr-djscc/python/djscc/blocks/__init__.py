@@ -7,6 +7,7 @@ never in a streaming work(). Keep a reference to every block in the flowgraph.
 from djscc.blocks.burst_receiver import burst_receiver
 from djscc.blocks.burst_source import burst_source
 from djscc.blocks.capture_writer import capture_writer
+from djscc.blocks.dc_blocker import dc_blocker
 from djscc.blocks.decoder import decoder
 from djscc.blocks.encoder import encoder
 from djscc.blocks.framer import framer
@@ -15,5 +16,5 @@ from djscc.blocks.image_source import image_source
 from djscc.blocks.receiver import receiver
 from djscc.blocks.transmitter import transmitter
 
-__all__ = ["burst_receiver", "burst_source", "capture_writer", "decoder", "encoder", "framer", "image_sink",
+__all__ = ["burst_receiver", "burst_source", "capture_writer", "dc_blocker", "decoder", "encoder", "framer", "image_sink",
            "image_source", "receiver", "transmitter"]

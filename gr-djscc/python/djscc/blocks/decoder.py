@@ -31,6 +31,19 @@ class decoder(gr.basic_block):
         self.message_port_register_in(pmt.intern("frames"))
         self.set_msg_handler(pmt.intern("frames"), self.handle)
 
+    @staticmethod
+    def image_snr(meta: dict, images: int) -> np.ndarray:
+        """Each image's SNR (dB, float32): the receiver's per-image SINR where it sent one,
+        else the frame's; clipped to the range the models were trained on."""
+        try:
+            snr = np.full(images, float(meta.get("snr_db", 0.0)))
+            per_image = np.asarray(meta.get("image_snr_db", ()), np.float64).reshape(-1)
+            if len(per_image) == images:
+                snr = per_image
+        except (TypeError, ValueError):
+            snr = np.zeros(images)
+        return np.clip(np.nan_to_num(snr), *SNR_LIMITS_DB).astype(np.float32)
+
     @torch.no_grad()
     def handle(self, message):
         try:
@@ -47,13 +60,13 @@ class decoder(gr.basic_block):
             self.counts["wrong_size"] += 1
             return
         self.counts["frames"] += 1
-        snr = float(np.clip(np.nan_to_num(meta.get("snr_db", 0.0)), *SNR_LIMITS_DB))
-        state = ChannelState.awgn(torch.full((images,), snr))
+        state = ChannelState.awgn(torch.from_numpy(self.image_snr(meta, images)))
         symbols = torch.from_numpy(payload.reshape(images, per_image).copy())
         decoded = to_uint8(self.model.decode(symbols, state, (self.image_size, self.image_size)))
         for index, image in enumerate(decoded.permute(0, 2, 3, 1).numpy()):
             self.counts["images"] += 1
-            image_meta = {**{k: meta[k] for k in ("snr_db", "h_abs", "cfo_hz", "counter") if k in meta},
+            image_meta = {**{k: meta[k] for k in ("h_abs", "cfo_hz", "counter") if k in meta},
+                          "snr_db": float(state.snr_db[index]),
                           "image_id": int(meta["counter"]) + index, "symbols": per_image,
                           "frame_images": images, "frame_position": index,
                           "height": self.image_size, "width": self.image_size}

@@ -9,27 +9,21 @@ the feedback link to the transmitter).
 
 import json
 
-from gnuradio import blocks, gr
-from gnuradio import filter as gr_filter
+from gnuradio import gr
 
 from djscc.blocks.burst_receiver import burst_receiver
 from djscc.blocks.capture_writer import capture_writer
+from djscc.blocks.dc_blocker import dc_blocker
 from djscc.blocks.decoder import decoder
 from djscc.phy.frame import FrameFormat
 from djscc.phy.receiver import DETECTION_THRESHOLD
-
-# The DC blocker subtracts a single-pole average of the input: no delay (a finite stream's
-# last burst is not held back, as by GNU Radio's moving-average dc_blocker_cc), and a notch
-# only fs / (2 pi 16384) wide (19 Hz at 2 Msps), so it takes nothing measurable of a burst.
-DC_TIME_CONSTANT = 16384  # samples: 8 ms to settle at 2 Msps
-STREAM_BUFFER = 65536
 
 
 class receiver(gr.hier_block2):
     """Complex samples in; message out "images", "frames", "csi". ``capture_path``: a SigMF path
     stem to record the input to (empty: none), with ``center_frequency``, ``hardware``,
     ``description`` and ``settings`` (JSON) for its metadata. ``dc_block``: remove the
-    radio's DC offset (a long moving-average DC blocker) before the burst receiver."""
+    radio's DC offset (dc_blocker) before the burst receiver."""
 
     def __init__(self, model: str = "da-djscc_1-12", sample_rate: float = 2e6,
                  sps: int = FrameFormat.sps, rolloff: float = FrameFormat.rolloff,
@@ -47,14 +41,9 @@ class receiver(gr.hier_block2):
         self.msg_connect(self.burst_receiver, "frames", self, "frames")
         self.msg_connect(self.burst_receiver, "csi", self, "csi")
         self.msg_connect(self.burst_receiver, "frames", self.decoder, "frames")
-        self.dc_average = self.dc_removed = None
-        if dc_block:
-            self.dc_average = gr_filter.single_pole_iir_filter_cc(1.0 / DC_TIME_CONSTANT)
-            self.dc_removed = blocks.sub_cc()
-            self.dc_removed.set_min_output_buffer(STREAM_BUFFER)
-            self.connect(self, (self.dc_removed, 0))
-            self.connect(self, self.dc_average, (self.dc_removed, 1))
-            self.connect(self.dc_removed, self.burst_receiver)
+        self.dc_blocker = dc_blocker() if dc_block else None
+        if self.dc_blocker is not None:
+            self.connect(self, self.dc_blocker, self.burst_receiver)
         else:
             self.connect(self, self.burst_receiver)
         self.capture_writer = None

@@ -1,35 +1,43 @@
-"""Streaming burst receiver: detection, timing, CFO, channel and SNR estimation, equalization.
+"""Streaming burst receiver: detection, CFO, timing, equalization and tracking, SINR.
 
 Per frame:
- 1. matched filter (RRC), streaming;
- 2. detection: the preamble's 8 periods correlated one by one and summed non-coherently
-    (robust to CFO up to 1/(2 * period * sps) cycles/sample), normalized by energy;
- 3. coarse CFO from the phase between consecutive periods; coherent correlation with the
-    whole preamble picks the integer timing (the cover code resolves the period ambiguity),
-    a parabola through the peak the fractional one;
- 4. symbols sampled at the fractional instants, de-rotated; fine CFO from the periods again;
- 5. least-squares h and noise power on the preamble; the spread header despread with h,
-    CRC checked; then h and noise refined on preamble + header (640 known symbols);
- 6. payload: residual phase drift fitted on the pilots, zero-forcing equalization by h.
+ 1. matched filter (RRC), streaming: the detection stream;
+ 2. detection: the CFO-invariant delay correlation of the preamble's periods (acquire.py),
+    so a carrier offset of up to 6 % of the sample rate costs no detection probability;
+ 3. coarse CFO from that correlation's phase, its whole-period ambiguity resolved on the
+    preamble; the raw samples of the burst are de-rotated and matched-filtered again, so
+    the offset takes no energy out of the matched filter's band;
+ 4. coherent correlation with the whole preamble picks the integer timing (the cover code
+    resolves the period ambiguity), a parabola through the peak the fractional one; fine
+    CFO from the periods; the spread header despread with phase tracking, CRC checked;
+ 5. through the payload (track.py): the clock drift that keeps the known symbols on their
+    peaks, one phase line through every known symbol, then the equalizer (one gain, FIR,
+    widely linear FIR) and pilot smoothing window whose leave-one-out pilot prediction is
+    best; the payload divided by the tracked gain, and its SINR per image from the same
+    prediction errors.
 Whatever the air gives, ``process`` returns the frames it could decode and counts the rest.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.signal import fftconvolve, lfilter
+from scipy.signal import lfilter
 
+from djscc.phy.acquire import delay_metric, resolve_cfo
 from djscc.phy.estimate import gain_and_noise, phase_line
 from djscc.phy.frame import COVER_CODE, HEADER_BITS, CrcError, FrameFormat, Header, spread_header
 from djscc.phy.interpolate import sample_at
 from djscc.phy.pulse import rrc_taps
+from djscc.phy.track import MAX_CLOCK_OFFSET, clear_gain, clock_drift, equalizers, track
 
-DETECTION_THRESHOLD = 0.3  # normalized preamble correlation: ~0.06 on noise, 0.5 at 0 dB
+DETECTION_THRESHOLD = 0.1  # delay-correlation metric: ~0.1 at most in 1 s of noise, 0.11-0.3 at 0 dB
+COHERENT_THRESHOLD = 0.3  # normalized coherent preamble correlation: ~0.06 on noise, 0.5 at 0 dB
 MAX_PAYLOAD_SYMBOLS = 1 << 18
 MAX_SAMPLE_MAGNITUDE = 1e6  # radios deliver about +-1; far beyond is a broken source
 HEADER_TRACKING_BITS = 4  # header bits decided between two phase refits
 KNOWN_BLOCK = 4  # known symbols summed per phase point in the final fit
 WAIT = -1  # _detect: a preamble is coming, its peak not yet complete
+EDGE = 16  # samples kept beyond a frame's ends when it is filtered again
 
 
 @dataclass
@@ -38,12 +46,15 @@ class ReceivedFrame:
 
     header: Header
     payload: np.ndarray
-    snr_db: float
-    h_abs: float
+    snr_db: float  # the payload's SINR after equalization and tracking (mean-square error)
+    h_abs: float  # RMS gain through the frame
     phase: float
     cfo: float  # cycles per sample
     noise_var: float
     start_sample: int  # absolute sample index of the preamble's first symbol
+    image_snr_db: np.ndarray = field(default_factory=lambda: np.zeros(0))  # the SINR of each image
+    clock_offset: float = 0.0  # sample-clock rate ratio - 1
+    equalizer: str = "gain"
 
 
 @dataclass
@@ -55,6 +66,7 @@ class ReceiverStats:
     crc_failures: int = 0
     bad_headers: int = 0
     truncated: int = 0
+
     def as_dict(self) -> dict:
         return dict(self.__dict__)
 
@@ -68,6 +80,7 @@ class BurstReceiver:
         self.taps = rrc_taps(fmt.sps, fmt.rolloff, fmt.filter_span)
         self.filter_delay = len(self.taps) - 1  # TX shaping + causal matched filter
         self._filter_state = np.zeros(len(self.taps) - 1, np.complex64)
+        self._raw = np.zeros(0, np.complex64)  # input samples not yet consumed, aligned with _z
         self._z = np.zeros(0, np.complex64)  # matched-filtered samples not yet consumed
         self._z_start = 0  # absolute index (input samples) of _z[0], minus the filter delay
         self._search = 0  # index in _z where detection resumes
@@ -75,16 +88,12 @@ class BurstReceiver:
         # so that the search, synchronization and header are not redone on every chunk
         self._pending: tuple[float, float, Header] | None = None
         self.stats = ReceiverStats()
-        period = fmt.preamble_period_symbols
-        self._period_kernel = np.zeros((len(period) - 1) * fmt.sps + 1, np.complex64)
-        self._period_kernel[:: fmt.sps] = period
         self._period_span = fmt.preamble_period * fmt.sps
         self._preamble_span = fmt.preamble_length * fmt.sps
-        self._energy_kernel = np.zeros(self._preamble_span - fmt.sps + 1, np.float32)
-        self._energy_kernel[:: fmt.sps] = 1
-        # the detection metric of every start in _z computed so far (from _z[0]): each sample's
-        # correlation is computed once, not again on every search after a frame or a chunk
+        # the detection metric and delay correlation of every start in _z computed so far
+        # (from _z[0]): each sample's is computed once, not again after a frame or a chunk
         self._metric = np.zeros(0, np.float32)
+        self._correlation = np.zeros(0, np.complex64)
 
     # ---- streaming --------------------------------------------------------------------
     def process(self, samples: np.ndarray) -> list[ReceivedFrame]:
@@ -96,6 +105,7 @@ class BurstReceiver:
             self.stats.invalid_samples += int(bad.sum())
             samples = np.where(bad, 0, samples).astype(np.complex64)
         filtered, self._filter_state = lfilter(self.taps, 1.0, samples, zi=self._filter_state)
+        self._raw = np.concatenate([self._raw, samples])
         self._z = np.concatenate([self._z, filtered.astype(np.complex64)])
         frames = []
         while True:
@@ -116,11 +126,19 @@ class BurstReceiver:
         return frames
 
     def _discard_consumed(self) -> None:
-        keep_from = max(0, self._search - 2 * self._period_span)
-        self._z = self._z[keep_from:]
-        self._metric = self._metric[keep_from:]
+        keep_from = max(0, self._search - 2 * self._period_span - len(self.taps))
+        self._raw, self._z = self._raw[keep_from:], self._z[keep_from:]
+        self._metric, self._correlation = self._metric[keep_from:], self._correlation[keep_from:]
         self._z_start += keep_from
         self._search -= keep_from
+
+    def _corrected(self, begin: int, end: int, cfo: float) -> np.ndarray:
+        """_z[begin:end] as if the carrier offset ``cfo`` had been removed before the matched
+        filter: the raw samples de-rotated (phase 0 at ``begin``) and filtered again."""
+        lead = min(begin, len(self.taps) - 1)
+        rotation = np.exp(-2j * np.pi * cfo * np.arange(-lead, end - begin)).astype(np.complex64)
+        filtered = np.convolve(self._raw[begin - lead: end] * rotation, self.taps.astype(np.complex64))
+        return filtered[lead: lead + end - begin]
 
     # ---- one frame ----------------------------------------------------------------------
     def _next_frame(self):
@@ -140,17 +158,19 @@ class BurstReceiver:
         if start == WAIT:
             return None
         header_end = fmt.preamble_length + fmt.header_length
-        if start + self._period_span + (header_end + 2) * fmt.sps + 3 >= len(self._z):
+        begin, end = max(0, start - 2 * self._period_span), start + self._period_span + (header_end + 4) * fmt.sps
+        if end >= len(self._z):
             return None  # wait for the header before synchronizing on the preamble
-        synced = self._synchronize(start)
+        coarse_cfo = resolve_cfo(self._z, start, complex(self._correlation[start]), fmt)
+        z = self._corrected(begin, end, coarse_cfo)
+        synced = self._synchronize(z, start - begin)
         if synced is None:
             self._search = start + self._period_span
             return True
-        t0, cfo = synced
-        if t0 + (header_end + 1) * fmt.sps + 3 >= len(self._z):
-            return None  # wait for the header
+        t0, fine_cfo = synced
         self.stats.detections += 1
-        header, cfo = self._read_header(t0, cfo)
+        header, fine_cfo = self._read_header(z, t0, fine_cfo)
+        t0 += begin
         if header is None:
             self.stats.crc_failures += 1
             self._search = int(t0) + self._preamble_span
@@ -160,18 +180,25 @@ class BurstReceiver:
             self.stats.bad_headers += 1
             self._search = int(t0) + self._preamble_span
             return True
-        return self._payload(header, t0, cfo)
+        return self._payload(header, t0, coarse_cfo + fine_cfo)
+
+    def _frame_span(self, header: Header, t0: float) -> tuple[int, int, int]:
+        """(symbols before the guard, first and end index in _z) of the frame starting at t0,
+        wide enough for the largest clock offset searched."""
+        fmt = self.fmt
+        total = fmt.frame_length(header.payload_symbols) - fmt.guard_symbols
+        drift = int(np.ceil(MAX_CLOCK_OFFSET * total * fmt.sps))
+        return total, int(t0) - EDGE - drift, int(t0 + total * fmt.sps) + EDGE + drift
 
     def _payload(self, header: Header, t0: float, cfo: float):
         """The frame once all its samples are there (None and pending until then)."""
-        fmt = self.fmt
-        total = fmt.frame_length(header.payload_symbols) - fmt.guard_symbols
-        if t0 + (total + 1) * fmt.sps + 3 >= len(self._z):
+        total, begin, end = self._frame_span(header, t0)
+        if end >= len(self._z):
             self._pending = (t0 + self._z_start, cfo, header)
             return None
         self._pending = None
         frame = self._decode(header, t0, cfo, total)
-        self._search = int(t0 + total * fmt.sps)
+        self._search = int(t0 + total * self.fmt.sps)
         if frame is None:
             self.stats.truncated += 1
             return True
@@ -182,9 +209,8 @@ class BurstReceiver:
         """Integer index of the first preamble start in _z[first:last]; None if there is
         none; WAIT if one is there but the samples of its peak have not all arrived.
 
-        The metric crosses the threshold up to a few periods before the start (shifted by
-        whole periods, most repeats still line up), so the start is the metric's peak over
-        one preamble length from the first crossing."""
+        The metric rises over one period before the start and falls over one after it, so
+        the start is the metric's peak over one preamble length from the first crossing."""
         self._extend_metric()
         metric = self._metric[first:]
         above = np.flatnonzero(metric[: max(0, last - first)] > self.threshold)
@@ -196,31 +222,24 @@ class BurstReceiver:
         return first + above[0] + int(np.argmax(metric[above[0]: end]))
 
     def _extend_metric(self) -> None:
-        """Normalized preamble correlation (non-coherent over the repeated periods) of every
-        start in _z whose whole preamble is there, for the starts not computed yet."""
-        fmt = self.fmt
+        """The delay-correlation metric of every start in _z whose whole preamble is there,
+        for the starts not computed yet."""
         start = len(self._metric)
-        region = self._z[start:]
-        count = len(region) - self._preamble_span - 1
-        if count <= 0:
-            return
-        period_corr = fftconvolve(region, np.conj(self._period_kernel[::-1]), mode="valid")
-        energy = fftconvolve(np.abs(region) ** 2, self._energy_kernel, mode="valid")
-        noncoherent = sum(np.abs(period_corr[r * self._period_span: r * self._period_span + count]) ** 2
-                          for r in range(fmt.preamble_repeats))
-        metric = noncoherent / (fmt.preamble_period * np.maximum(energy[:count], 1e-20))
-        self._metric = np.concatenate([self._metric, metric.astype(np.float32)])
+        metric, correlation = delay_metric(self._z[start:], self.fmt)
+        self._metric = np.concatenate([self._metric, metric])
+        self._correlation = np.concatenate([self._correlation, correlation])
 
-    def _synchronize(self, coarse: int) -> tuple[float, float] | None:
-        """(fractional start, CFO in cycles/sample) of the preamble near ``coarse``, or None."""
+    def _synchronize(self, z: np.ndarray, coarse: int) -> tuple[float, float] | None:
+        """(fractional start, residual CFO in cycles/sample) of the preamble near ``coarse``
+        in ``z``, or None if the coherent correlation says there is none."""
         fmt = self.fmt
         sps, span = fmt.sps, self._period_span
         candidates = np.arange(max(1, coarse - span - sps), coarse + span + sps + 1)
-        candidates = candidates[candidates + self._preamble_span + 3 <= len(self._z)]
+        candidates = candidates[candidates + self._preamble_span + 3 <= len(z)]
         if len(candidates) == 0:
             return None
         # every candidate at once: (candidates, preamble symbols)
-        symbols = self._z[candidates[:, None] + np.arange(0, self._preamble_span, sps)[None, :]]
+        symbols = z[candidates[:, None] + np.arange(0, self._preamble_span, sps)[None, :]]
         periods = symbols.reshape(len(candidates), fmt.preamble_repeats, fmt.preamble_period) \
             @ np.conj(fmt.preamble_period_symbols) * COVER_CODE
         cfos = np.angle(np.sum(np.conj(periods[:, :-1]) * periods[:, 1:], axis=1)) / (2 * np.pi * span)
@@ -229,11 +248,11 @@ class BurstReceiver:
         best = int(np.argmax(coherent))
         candidate, peak, cfo = int(candidates[best]), coherent[best], float(cfos[best])
         quality = peak / (fmt.preamble_length * np.sum(np.abs(symbols[best]) ** 2) + 1e-20)
-        if quality < self.threshold:
+        if quality < COHERENT_THRESHOLD:
             return None
 
         def coherent_at(index):
-            s = self._z[index: index + self._preamble_span: sps]
+            s = z[index: index + self._preamble_span: sps]
             rotation = np.exp(-2j * np.pi * cfo * np.arange(fmt.preamble_length) * sps)
             return np.abs(np.vdot(fmt.preamble, s * rotation))
 
@@ -243,21 +262,15 @@ class BurstReceiver:
         offset = 0.5 * (left - right) / curvature if curvature < 0 else 0.0
         return candidate + float(np.clip(offset, -0.5, 0.5)), float(cfo)
 
-    def _symbols(self, t0: float, cfo: float, first: int, stop: int) -> np.ndarray:
-        """Symbols first..stop-1 of the frame, sampled at t0 + n*sps and de-rotated."""
-        n = np.arange(first, stop)
-        times = t0 + n * self.fmt.sps
-        rotation = np.exp(-2j * np.pi * cfo * (times - t0)).astype(np.complex64)
-        return sample_at(self._z, times) * rotation
-
-    def _read_header(self, t0: float, cfo: float) -> tuple[Header | None, float]:
+    def _read_header(self, z: np.ndarray, t0: float, cfo: float) -> tuple[Header | None, float]:
         """Decode the spread header, tracking the phase as it goes: the phase line fitted
         on the preamble is extended a few bits at a time, each step deciding the next bits
         and refitting on everything known or decided so far (the preamble alone cannot
         predict the phase across the whole header at 0 dB). (header or None, refined CFO)."""
         fmt = self.fmt
         header_end = fmt.preamble_length + fmt.header_length
-        symbols = self._symbols(t0, cfo, 0, header_end)
+        times = t0 + np.arange(header_end) * fmt.sps
+        symbols = sample_at(z, times) * np.exp(-2j * np.pi * cfo * (times - t0)).astype(np.complex64)
         positions = np.arange(header_end, dtype=float)
         known = fmt.preamble.copy()
         slope, intercept = phase_line(symbols[: len(known)], known, positions[: len(known)],
@@ -280,27 +293,62 @@ class BurstReceiver:
         except CrcError:
             return None, cfo
 
-    def _decode(self, header: Header, t0: float, cfo: float, total: int) -> ReceivedFrame | None:
-        """Equalized payload and channel state. One phase line (residual CFO and phase) and
-        then h and the noise power are fitted jointly on every known symbol of the frame:
-        preamble, header and the payload's pilots."""
+    def _equalize(self, z, t0, clock_offset, total, known_at, known, pilot_at):
+        """The frame's symbols sampled under ``clock_offset``, de-rotated by one phase line
+        through the known symbols, through the equalizer whose pilot track predicts best:
+        ((slope, intercept, h), equalized symbols, Track, equalizer name); None if the
+        payload holds no signal."""
         fmt = self.fmt
-        received = self._symbols(t0, cfo, 0, total)
+        header_end = fmt.preamble_length + fmt.header_length
+        received = sample_at(z, t0 + np.arange(total) * fmt.sps * (1 + clock_offset))
+        slope, intercept = phase_line(received[known_at], known, known_at.astype(float), KNOWN_BLOCK)
+        received = received * np.exp(-1j * (slope * np.arange(total) + intercept)).astype(np.complex64)
+        h, noise_var = gain_and_noise(received[:header_end], known[:header_end])
+        payload_power = float(np.mean(np.abs(received[header_end:]) ** 2))
+        if payload_power < 1.2 * noise_var and np.abs(h) ** 2 > 2 * noise_var:
+            return None
+        best = None
+        for name, equalized in equalizers(received, known[:header_end]).items():  # simplest first
+            # the one gain's residual on the preamble and header is a fair noise sample; the
+            # channel models were fitted there, so only the pilots judge them
+            residual = equalized[:header_end] - known[:header_end] if name == "gain" else np.zeros(0)
+            channel = track(equalized, pilot_at, known[header_end:], residual)
+            if best is None or channel.prediction_error < clear_gain(len(pilot_at)) * best[2].prediction_error:
+                best = (slope, intercept, h), equalized, channel, name
+        return best
+
+    def _decode(self, header: Header, t0: float, cfo: float, total: int) -> ReceivedFrame | None:
+        """Equalized payload and channel state (see the module's step 5)."""
+        fmt = self.fmt
+        _, begin, end = self._frame_span(header, t0)
+        z = self._corrected(begin, end, cfo)
+        t0_local = t0 - begin
         header_end = fmt.preamble_length + fmt.header_length
         count = header.payload_symbols
         pilot_at = header_end + fmt.pilot_positions(count)
         known_at = np.concatenate([np.arange(header_end), pilot_at])
         known = np.concatenate([fmt.preamble, spread_header(header, fmt), fmt.pilots(len(pilot_at))])
-        slope, intercept = phase_line(received[known_at], known, known_at.astype(float), KNOWN_BLOCK)
-        received = received * np.exp(-1j * (slope * np.arange(total) + intercept)).astype(np.complex64)
-        h, noise_var = gain_and_noise(received[known_at], known)
-        pilot_h, _ = gain_and_noise(received[pilot_at], known[header_end:])
-        if np.abs(pilot_h) < 0.5 * np.abs(h) and np.abs(h) ** 2 > 2 * noise_var:
-            return None  # the pilots are not there: the burst was cut short
-        data = received[header_end + fmt.data_positions(count)] / h
+        data_at = header_end + fmt.data_positions(count)
+        clock_offset = clock_drift(z, t0_local, fmt.sps, known_at, known)
+        first = self._equalize(z, t0_local, clock_offset, total, known_at, known, pilot_at)
+        if first is None:
+            return None  # the preamble and header are there, the payload is not: cut short
+        sent = np.empty(total, np.complex64)  # the known symbols, and the payload as first received
+        sent[known_at], sent[data_at] = known, first[1][data_at] / first[2].gain[data_at]
+        clock_offset = clock_drift(z, t0_local, fmt.sps, np.arange(total), sent, around=clock_offset)
+        (slope, intercept, h), equalized, channel, best_name = \
+            self._equalize(z, t0_local, clock_offset, total, known_at, known, pilot_at)
+        gain = channel.gain[data_at]
+        data = equalized[data_at] / gain
+        noise = channel.noise_var[data_at] / np.abs(gain) ** 2  # per data symbol, after the division
+        image_noise = noise.reshape(header.images, header.symbols_per_image).mean(1)
+        sinr = 1.0 / max(float(noise.mean()), 1e-20)
+        h_abs = float(np.abs(h) * np.sqrt(np.mean(np.abs(gain) ** 2)))
         start = self._z_start + t0 - self.filter_delay
         return ReceivedFrame(header=header, payload=data.astype(np.complex64),
-                             snr_db=float(10 * np.log10(np.abs(h) ** 2 / max(noise_var, 1e-20))),
-                             h_abs=float(np.abs(h)), phase=float(np.angle(h) + intercept),
+                             snr_db=float(10 * np.log10(sinr)), h_abs=h_abs,
+                             phase=float(np.angle(h) + intercept),
                              cfo=float(cfo + slope / (2 * np.pi * fmt.sps)),
-                             noise_var=noise_var, start_sample=int(round(start)))
+                             noise_var=h_abs ** 2 / sinr, start_sample=int(round(start)),
+                             image_snr_db=-10 * np.log10(np.maximum(image_noise, 1e-20)),
+                             clock_offset=clock_offset, equalizer=best_name)
