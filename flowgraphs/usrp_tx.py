@@ -28,13 +28,14 @@ import time
 
 class usrp_tx(gr.top_block):
 
-    def __init__(self, frequency=915e6, samp_rate=2e6, gain=50, device_args='', model='da-djscc_1-12', dataset='samples', num_images=0, repeat=0, images_per_second=4, images_per_frame=4, snr_db=10, amplitude=0.3):
+    def __init__(self, frequency=915e6, ppm=0, samp_rate=2e6, gain=50, device_args='', model='da-djscc_1-12', dataset='samples', num_images=0, repeat=0, images_per_second=4, images_per_frame=4, snr_db=10, amplitude=0.3):
         gr.top_block.__init__(self, "gr-djscc transmitter, USRP (gr-uhd)", catch_exceptions=True)
 
         ##################################################
         # Parameters
         ##################################################
         self.frequency = frequency
+        self.ppm = ppm
         self.samp_rate = samp_rate
         self.gain = gain
         self.device_args = device_args
@@ -63,7 +64,7 @@ class usrp_tx(gr.top_block):
         self.radio_sink.set_samp_rate(samp_rate)
         # No synchronization enforced.
 
-        self.radio_sink.set_center_freq(frequency, 0)
+        self.radio_sink.set_center_freq(frequency * (1 - ppm * 1e-6), 0)
         self.radio_sink.set_antenna('TX/RX', 0)
         self.radio_sink.set_gain(gain, 0)
         self.djscc_transmitter_0 = djscc_blocks.transmitter(model=model, snr_db=snr_db, images_per_frame=images_per_frame, gap=1000, tail=4000, fill=True, threads=1)
@@ -84,7 +85,14 @@ class usrp_tx(gr.top_block):
 
     def set_frequency(self, frequency):
         self.frequency = frequency
-        self.radio_sink.set_center_freq(self.frequency, 0)
+        self.radio_sink.set_center_freq(self.frequency * (1 - self.ppm * 1e-6), 0)
+
+    def get_ppm(self):
+        return self.ppm
+
+    def set_ppm(self, ppm):
+        self.ppm = ppm
+        self.radio_sink.set_center_freq(self.frequency * (1 - self.ppm * 1e-6), 0)
 
     def get_samp_rate(self):
         return self.samp_rate
@@ -165,6 +173,9 @@ def argument_parser():
         "-f", "--frequency", dest="frequency", type=eng_float, default=eng_notation.num_to_str(float(915e6)),
         help="Set Center frequency (Hz) [default=%(default)r]")
     parser.add_argument(
+        "--ppm", dest="ppm", type=eng_float, default=eng_notation.num_to_str(float(0)),
+        help="Set Frequency correction (ppm) [default=%(default)r]")
+    parser.add_argument(
         "-r", "--samp-rate", dest="samp_rate", type=eng_float, default=eng_notation.num_to_str(float(2e6)),
         help="Set Sample rate [default=%(default)r]")
     parser.add_argument(
@@ -203,7 +214,7 @@ def argument_parser():
 def main(top_block_cls=usrp_tx, options=None):
     if options is None:
         options = argument_parser().parse_args()
-    tb = top_block_cls(frequency=options.frequency, samp_rate=options.samp_rate, gain=options.gain, device_args=options.device_args, model=options.model, dataset=options.dataset, num_images=options.num_images, repeat=options.repeat, images_per_second=options.images_per_second, images_per_frame=options.images_per_frame, snr_db=options.snr_db, amplitude=options.amplitude)
+    tb = top_block_cls(frequency=options.frequency, ppm=options.ppm, samp_rate=options.samp_rate, gain=options.gain, device_args=options.device_args, model=options.model, dataset=options.dataset, num_images=options.num_images, repeat=options.repeat, images_per_second=options.images_per_second, images_per_frame=options.images_per_frame, snr_db=options.snr_db, amplitude=options.amplitude)
 
     def sig_handler(sig=None, frame=None):
         tb.stop()
