@@ -5,7 +5,7 @@ import pmt
 import torch
 from gnuradio import gr
 
-from djscc.blocks import pdu
+from djscc.blocks import pdu, torch_threads
 from djscc.metrics import to_uint8
 from djscc.nn import zoo
 from djscc.nn.channels import ChannelState
@@ -16,12 +16,13 @@ class decoder(gr.basic_block):
     """Decodes every image of a frame with ``model``, conditioned on the SNR the receiver
     measured. Frames of another model id, or with a symbol count the model cannot take at
     ``image_size`` (a variable-rate model takes fewer than k), are counted and dropped.
-    ``model_id`` defaults to the card's (zoo.model_id), as the encoder's does."""
+    ``model_id`` defaults to the card's (zoo.model_id), as the encoder's does; ``threads``
+    are torch's CPU threads for this block's model alone (torch_threads)."""
 
     def __init__(self, model: str = "da-djscc_1-12", model_id: int | None = None, image_size: int = 32,
                  threads: int = 1):
         gr.basic_block.__init__(self, name="djscc_decoder", in_sig=None, out_sig=None)
-        torch.set_num_threads(threads)
+        self.threads = torch_threads.check(threads)
         self.model, self.card = zoo.load(model)
         self.model_id = zoo.model_id(self.card) if model_id is None else int(model_id)
         self.image_size = image_size
@@ -30,6 +31,10 @@ class decoder(gr.basic_block):
         self.message_port_register_out(self.out)
         self.message_port_register_in(pmt.intern("frames"))
         self.set_msg_handler(pmt.intern("frames"), self.handle)
+
+    def start(self):
+        torch_threads.set_for_this_thread(self.threads)  # the handlers' thread: see torch_threads
+        return True
 
     @staticmethod
     def image_snr(meta: dict, images: int) -> np.ndarray:

@@ -9,7 +9,7 @@ import pmt
 import torch
 from gnuradio import gr
 
-from djscc.blocks import pdu
+from djscc.blocks import pdu, torch_threads
 from djscc.nn import zoo
 from djscc.nn.channels import ChannelState
 
@@ -21,14 +21,15 @@ class encoder(gr.basic_block):
     ``batch`` images of one size are encoded together (an end-of-stream PDU flushes the
     rest): set it to the framer's images per frame, which waits for them anyway, and a frame
     of 16 costs 0.2 ms an image instead of 1.6 (DA-DJSCC, one thread). ``model_id`` (the
-    header's model field) defaults to the card's (zoo.model_id)."""
+    header's model field) defaults to the card's (zoo.model_id). ``threads``: torch's CPU
+    threads for this block's model alone (torch_threads)."""
 
     def __init__(self, model: str = "da-djscc_1-12", snr_db: float = 10.0, model_id: int | None = None,
                  threads: int = 1, batch: int = 1):
         gr.basic_block.__init__(self, name="djscc_encoder", in_sig=None, out_sig=None)
         if batch < 1:
             raise ValueError("batch must be at least 1")
-        torch.set_num_threads(threads)
+        self.threads = torch_threads.check(threads)
         self.model, self.card = zoo.load(model)
         self.model_id = zoo.model_id(self.card) if model_id is None else int(model_id)
         self.batch = batch
@@ -40,6 +41,10 @@ class encoder(gr.basic_block):
         for name, handler in (("images", self.handle_image), ("csi", self.handle_csi)):
             self.message_port_register_in(pmt.intern(name))
             self.set_msg_handler(pmt.intern(name), handler)
+
+    def start(self):
+        torch_threads.set_for_this_thread(self.threads)  # the handlers' thread: see torch_threads
+        return True
 
     def set_snr_db(self, snr_db: float):
         self.snr_db = float(snr_db)

@@ -8,6 +8,7 @@ not match its weights is an error, never a silently half-loaded model.
 
 import hashlib
 import json
+import os
 from pathlib import Path
 
 import torch
@@ -35,7 +36,9 @@ ARCHITECTURES = {
     "gated-jscc": (GatedJSCC, GatedJSCCConfig, {}),
     "classifier": (Classifier, ClassifierConfig, {}),
 }
-# The repository's models/ folder (the package is installed in place, editable).
+# Where a model's bare name is looked up (search_path): $DJSCC_MODEL_PATH, the user's folder,
+# and the models/ folder of the checkout this package runs from (an editable install).
+MODEL_PATH_VARIABLE = "DJSCC_MODEL_PATH"
 MODELS_DIR = Path(__file__).resolve().parents[4] / "models"
 
 
@@ -87,8 +90,9 @@ def read_card(path: str | Path) -> dict:
     """The JSON card of a model, checked for the fields loading needs."""
     file = card_path(path)
     if not file.is_file():
+        folders = ", ".join(map(str, search_path()))
         raise ModelFileError(f"model card {file} not found (a model is NAME.safetensors + "
-                             f"NAME.json; shipped ones are in {MODELS_DIR})")
+                             f"NAME.json; a bare name is looked up in {folders})")
     try:
         card = json.loads(file.read_text())
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
@@ -133,14 +137,27 @@ def model_id(card: dict) -> int:
     return hashlib.sha256(str(card["name"]).encode()).digest()[0] % 255 + 1
 
 
+def search_path() -> list[Path]:
+    """The folders a bare model name is looked up in, first match wins: those in
+    $DJSCC_MODEL_PATH (separated by ':'), the user's $XDG_DATA_HOME/gr-djscc/models
+    (~/.local/share/gr-djscc/models), and this checkout's models/ (the shipped ones)."""
+    folders = [Path(p) for p in os.environ.get(MODEL_PATH_VARIABLE, "").split(os.pathsep) if p]
+    data_home = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return [*folders, data_home / "gr-djscc" / "models", MODELS_DIR]
+
+
 def resolve(name_or_path: str | Path) -> Path:
-    """A shipped model's name (e.g. 'da-djscc_1-12') or a path, as a path stem."""
+    """A path as it is where its card exists; a bare name (e.g. 'da-djscc_1-12') from the
+    first folder of ``search_path()`` that holds its card."""
     path = Path(name_or_path)
-    if not card_path(path).exists() and card_path(MODELS_DIR / path.name).exists():
-        return MODELS_DIR / _stem(path).name
+    if card_path(path).exists() or len(path.parts) != 1:
+        return path
+    for folder in search_path():
+        if card_path(folder / path).exists():
+            return folder / _stem(path)
     return path
 
 
 def shipped() -> list[str]:
-    """Names of the models in the repository's models/ folder."""
-    return sorted(p.stem for p in MODELS_DIR.glob("*.json"))
+    """Names of the models found on ``search_path()``."""
+    return sorted({card.stem for folder in search_path() for card in folder.glob("*.json")})
