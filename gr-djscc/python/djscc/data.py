@@ -10,6 +10,9 @@ A dataset is named by a spec string:
 """
 
 import io
+import warnings
+import zipfile
+import zlib
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -21,6 +24,7 @@ from djscc.errors import InputError
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".ppm", ".webp"}
 SAMPLES = resources.files("djscc") / "samples"
+MAX_IMAGE_PIXELS = 4096 * 4096  # refused before decoding: a decompression bomb stays small
 
 
 @dataclass
@@ -60,39 +64,79 @@ def load_images(spec: str, split: str = "test", data_root: str | Path = "data") 
 
 
 def _npz(path: Path, split: str) -> ImageSet:
+    """The ``split`` arrays of an .npz, checked: uint8 images or a JPEG blob that decodes,
+    integer labels, one per image."""
     try:
-        archive = np.load(path, allow_pickle=False)
-    except (OSError, ValueError) as error:
+        with np.load(path, allow_pickle=False) as archive:
+            arrays = {key.removeprefix(f"{split}_"): archive[key] for key in archive.files
+                      if key.startswith(f"{split}_")}
+            keys = sorted(archive.files)
+    except (OSError, ValueError, EOFError, AttributeError, zipfile.BadZipFile, zlib.error) as error:
         raise InputError(f"{path} is not a readable .npz file: {error}") from None
-    with archive:
-        labels = archive[f"{split}_labels"] if f"{split}_labels" in archive else None
-        if f"{split}_images" in archive:
-            images = archive[f"{split}_images"]
-        elif f"{split}_jpeg" in archive:
-            images = decode_jpeg_blob(archive[f"{split}_jpeg"], archive[f"{split}_offsets"])
-        else:
-            raise InputError(f"{path} has neither '{split}_images' nor '{split}_jpeg'; "
-                             f"keys: {sorted(archive.files)}")
-    if images.ndim != 4 or images.shape[-1] != 3 or images.dtype != np.uint8:
-        raise InputError(f"{path}: expected uint8 images (N, H, W, 3), got "
+    if "images" in arrays:
+        images = arrays["images"]
+    elif "jpeg" in arrays and "offsets" in arrays:
+        images = decode_jpeg_blob(arrays["jpeg"], arrays["offsets"], f"{path}:{split}_jpeg")
+    else:
+        raise InputError(f"{path} has neither '{split}_images' nor '{split}_jpeg' + "
+                         f"'{split}_offsets'; keys: {keys}")
+    if images.ndim != 4 or images.shape[-1] != 3 or images.dtype != np.uint8 or not len(images):
+        raise InputError(f"{path}: expected uint8 images (N >= 1, H, W, 3), got "
                          f"{images.dtype} {images.shape}")
+    labels = arrays.get("labels")
+    if labels is not None and (labels.shape != (len(images),) or labels.dtype.kind not in "iu"):
+        raise InputError(f"{path}: '{split}_labels' must be {len(images)} integers, one per "
+                         f"image; got {labels.dtype} {labels.shape}")
     return ImageSet(images, labels, f"{path.name}:{split}")
 
 
-def decode_jpeg_blob(blob: np.ndarray, offsets: np.ndarray) -> np.ndarray:
-    """Concatenated JPEG files + offsets -> (N, H, W, 3) uint8."""
-    decoded = [
-        np.asarray(Image.open(io.BytesIO(blob[start:end].tobytes())).convert("RGB"))
-        for start, end in zip(offsets[:-1], offsets[1:])
-    ]
+def decode_jpeg_blob(blob: np.ndarray, offsets: np.ndarray, name: str = "JPEG blob") -> np.ndarray:
+    """Concatenated JPEG files + offsets (N + 1 of them) -> (N, H, W, 3) uint8."""
+    if (blob.dtype != np.uint8 or blob.ndim != 1 or offsets.dtype.kind not in "iu"
+            or offsets.ndim != 1 or len(offsets) < 2 or offsets[0] < 0 or offsets[-1] > len(blob)
+            or np.any(np.diff(offsets) <= 0)):
+        raise InputError(f"{name}: expected a uint8 byte blob and increasing integer offsets "
+                         f"within it, got {blob.dtype} {blob.shape} and {offsets.dtype} {offsets.shape}")
+    decoded = [read_image(io.BytesIO(blob[start:end].tobytes()), f"{name} image {index}")
+               for index, (start, end) in enumerate(zip(offsets[:-1], offsets[1:]))]
+    if len({image.shape for image in decoded}) != 1:
+        raise InputError(f"{name}: the images are not all of one size")
     return np.stack(decoded)
 
 
+def read_image(file: str | Path | io.BytesIO, name: str | None = None) -> np.ndarray:
+    """An image file as (H, W, 3) uint8 RGB (16-bit images scaled to 8 bits); InputError for
+    a file that is not a whole image or that has more than MAX_IMAGE_PIXELS."""
+    name = name or str(file)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(file) as image:
+                if image.width * image.height > MAX_IMAGE_PIXELS:
+                    raise InputError(f"{name}: {image.width}x{image.height} is more than the "
+                                     f"{MAX_IMAGE_PIXELS:,} pixels an image may have")
+                return _rgb8(image, name)
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError,
+            Image.DecompressionBombWarning) as error:
+        raise InputError(f"{name} is not a readable image: {error}") from None
+
+
+def _rgb8(image: Image.Image, name: str) -> np.ndarray:
+    if image.mode.startswith("I"):  # 16-bit grey: convert("RGB") would clip it to white
+        values = np.asarray(image).astype(np.int64)
+        if values.size and (values.min() < 0 or values.max() > 65535):
+            raise InputError(f"{name}: {image.mode} values outside 0..65535")
+        return np.repeat((values >> 8).astype(np.uint8)[..., None], 3, axis=-1)
+    if image.mode == "F":
+        raise InputError(f"{name}: floating-point images are not supported; give 8- or 16-bit ones")
+    return np.asarray(image.convert("RGB"))
+
+
 def _folder(path: Path) -> ImageSet:
-    files = sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+    files = sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
     if not files:
         raise InputError(f"no images ({', '.join(sorted(IMAGE_SUFFIXES))}) in folder {path}")
-    images = [np.asarray(Image.open(f).convert("RGB")) for f in files]
+    images = [read_image(f) for f in files]
     if len({im.shape for im in images}) == 1:
         return ImageSet(np.stack(images), None, str(path))
     return ImageSet(images, None, str(path))

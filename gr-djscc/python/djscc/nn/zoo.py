@@ -13,11 +13,13 @@ from pathlib import Path
 
 import torch
 from safetensors import SafetensorError
+from safetensors import safe_open
 from safetensors.torch import load_file, save_file
 
 from djscc.errors import ModelFileError
 from djscc.nn.attenjscc import AttenJSCC, AttenJSCCConfig
 from djscc.nn.classifier import Classifier, ClassifierConfig
+from djscc.nn.codec import ChannelCodec
 from djscc.nn.gated import GatedJSCC, GatedJSCCConfig
 from djscc.nn.lssc import LSSC, LSSCConfig
 from djscc.nn.models import JSCCConfig, JSCCModel
@@ -40,10 +42,21 @@ ARCHITECTURES = {
 # and the models/ folder of the checkout this package runs from (an editable install).
 MODEL_PATH_VARIABLE = "DJSCC_MODEL_PATH"
 MODELS_DIR = Path(__file__).resolve().parents[4] / "models"
+MAX_PARAMETERS = 100_000_000  # 400 MB of float32: 4.6 times AttenJSCC's Table 1 configuration
 
 
 def build(architecture: str, **config) -> torch.nn.Module:
-    """A fresh model of a registered architecture, defaults overridden by ``config``."""
+    """A fresh model of a registered architecture, defaults overridden by ``config``. The
+    config is tried on torch's meta device first (no memory), so one that does not build, or
+    that would have more than MAX_PARAMETERS, is refused before anything is allocated."""
+    size = sum(p.numel() for p in _build(architecture, config, "meta").parameters())
+    if size > MAX_PARAMETERS:
+        raise ModelFileError(f"invalid config for {architecture}: {size:,} parameters, more "
+                             f"than the {MAX_PARAMETERS:,} a model may have")
+    return _build(architecture, config, "cpu")
+
+
+def _build(architecture: str, config: dict, device: str) -> torch.nn.Module:
     if architecture not in ARCHITECTURES:
         raise ModelFileError(f"unknown architecture {architecture!r}; registered: "
                              f"{sorted(ARCHITECTURES)}")
@@ -53,8 +66,9 @@ def build(architecture: str, **config) -> torch.nn.Module:
             raise ModelFileError(f"invalid config for {architecture}: {key} {config[key]!r} "
                                  f"is not this architecture's {value!r}")
     try:
-        model = builder(config_class(**{**config, **fixed}))
-    except (TypeError, ValueError) as error:
+        with torch.device(device):
+            model = builder(config_class(**{**config, **fixed}))
+    except (TypeError, ValueError, RuntimeError) as error:
         raise ModelFileError(f"invalid config for {architecture}: {error}") from None
     model.architecture = architecture
     return model
@@ -80,6 +94,7 @@ def save(model: torch.nn.Module, path: str | Path, card: dict) -> Path:
             "parameters": sum(p.numel() for p in model.parameters()), **card}
     weights = {name: tensor.detach().cpu().contiguous() for name, tensor in model.state_dict().items()}
     weights_file = weights_path(path)
+    _check_finite(weights, weights_file)
     weights_file.parent.mkdir(parents=True, exist_ok=True)
     save_file(weights, str(weights_file), metadata={"format": CARD_FORMAT})
     card_path(path).write_text(json.dumps(card, indent=2) + "\n")
@@ -87,7 +102,8 @@ def save(model: torch.nn.Module, path: str | Path, card: dict) -> Path:
 
 
 def read_card(path: str | Path) -> dict:
-    """The JSON card of a model, checked for the fields loading needs."""
+    """The JSON card of a model, checked for the fields loading needs (what the config holds
+    is checked by building it, in ``build``)."""
     file = card_path(path)
     if not file.is_file():
         folders = ", ".join(map(str, search_path()))
@@ -99,32 +115,74 @@ def read_card(path: str | Path) -> dict:
         raise ModelFileError(f"model card {file} is not valid JSON: {error}") from None
     if not isinstance(card, dict) or card.get("format") != CARD_FORMAT:
         raise ModelFileError(f"{file} is not a gr-djscc model card (format {CARD_FORMAT!r})")
-    for key in ("architecture", "config"):
+    for key, kind in (("architecture", str), ("config", dict)):
         if key not in card:
             raise ModelFileError(f"model card {file} lacks {key!r}")
+        if not isinstance(card[key], kind):
+            raise ModelFileError(f"model card {file}: {key!r} must be a {kind.__name__}, "
+                                 f"not {card[key]!r}")
+    model_id = card.get("model_id", 1)
+    if not isinstance(model_id, int) or isinstance(model_id, bool) or not 1 <= model_id <= 255:
+        raise ModelFileError(f"model card {file}: model_id must be an integer 1..255, not {model_id!r}")
+    if not isinstance(card.get("name", ""), str):
+        raise ModelFileError(f"model card {file}: name must be a string")
     return card
 
 
 def load(path: str | Path, device: str | torch.device = "cpu") -> tuple[torch.nn.Module, dict]:
-    """(model in eval mode, card) from NAME, NAME.json or NAME.safetensors, or a shipped name."""
+    """(model in eval mode, card) from NAME, NAME.json or NAME.safetensors, or a shipped name.
+    The card's shapes are compared with the weights' before the model is allocated."""
     path = resolve(path)
     card = read_card(path)
-    model = build(card["architecture"], **card["config"])
     file = weights_path(path)
     if not file.is_file():
         raise ModelFileError(f"model weights {file} not found")
+    shapes = _card_shapes(card)
+    try:
+        with safe_open(str(file), framework="pt") as weights_file:
+            stored = {key: tuple(weights_file.get_slice(key).get_shape()) for key in weights_file.keys()}
+    except (SafetensorError, OSError, ValueError) as error:
+        raise ModelFileError(f"{file} is not a readable safetensors file: {error}") from None
+    if stored != shapes:
+        differ = sorted(key for key in shapes.keys() | stored.keys() if shapes.get(key) != stored.get(key))
+        raise ModelFileError(f"the card {card_path(path).name} does not match the weights in "
+                             f"{file.name}: {len(differ)} tensors differ, e.g. {differ[:3]} "
+                             f"(card {[shapes.get(k) for k in differ[:3]]}, weights "
+                             f"{[stored.get(k) for k in differ[:3]]})")
     try:
         weights = load_file(str(file), device=str(device))
     except (SafetensorError, OSError, ValueError) as error:
         raise ModelFileError(f"{file} is not a readable safetensors file: {error}") from None
-    try:
-        model.load_state_dict(weights, strict=True)
-    except RuntimeError as error:
-        summary = str(error).split("\n", 1)[-1].strip()[:600]
-        raise ModelFileError(f"the card {card_path(path).name} does not match the weights in "
-                             f"{file.name}: {summary}") from None
+    _check_finite(weights, file)
+    model = build(card["architecture"], **card["config"])
+    model.load_state_dict(weights, strict=True)
     card.setdefault("name", _stem(path).name)
     return model.to(device).eval(), card
+
+
+def load_codec(path: str | Path, device: str | torch.device = "cpu") -> tuple[ChannelCodec, dict]:
+    """``load`` for what sends or receives images: the model must be a codec, not e.g. the
+    classifier."""
+    model, card = load(path, device)
+    if not isinstance(model, ChannelCodec):
+        raise ModelFileError(f"model {card['name']!r} is a {card['architecture']}, not an image "
+                             f"codec (one of {sorted(set(ARCHITECTURES) - {'classifier'})})")
+    return model, card
+
+
+def _card_shapes(card: dict) -> dict[str, tuple[int, ...]]:
+    """The tensor shapes the card's model has, found on the meta device (nothing allocated)."""
+    skeleton = _build(card["architecture"], card["config"], "meta")
+    return {key: tuple(tensor.shape) for key, tensor in skeleton.state_dict().items()}
+
+
+def _check_finite(weights: dict[str, torch.Tensor], file: Path) -> None:
+    """A model whose weights hold NaN or infinity decodes to noise: never saved or loaded."""
+    bad = [key for key, tensor in weights.items()
+           if tensor.is_floating_point() and not torch.isfinite(tensor).all()]
+    if bad:
+        raise ModelFileError(f"{file}: NaN or infinite weights in {len(bad)} tensors "
+                             f"(e.g. {bad[0]!r}): the model diverged or the file is damaged")
 
 
 def model_id(card: dict) -> int:
