@@ -30,7 +30,11 @@ class burst_receiver(gr.sync_block):
         return self.receiver.stats.as_dict()
 
     def work(self, input_items, output_items):
-        for frame in self.receiver.process(input_items[0]):
+        self._publish(self.receiver.process(input_items[0]))
+        return len(input_items[0])
+
+    def _publish(self, frames) -> None:
+        for frame in frames:
             state = {"snr_db": frame.snr_db, "h_abs": frame.h_abs, "phase": frame.phase,
                      "cfo_hz": frame.cfo * self.sample_rate, "noise_var": frame.noise_var}
             meta = {"counter": frame.header.counter, "model_id": frame.header.model_id,
@@ -40,9 +44,8 @@ class burst_receiver(gr.sync_block):
                     "clock_ppm": frame.clock_offset * 1e6, "equalizer": frame.equalizer, **state}
             self.message_port_pub(self.frames_port, pdu.make(meta, frame.payload))
             self.message_port_pub(self.csi_port, pmt.to_pmt(state))
-        return len(input_items[0])
 
     def stop(self):
-        self.receiver.flush()
+        self._publish(self.receiver.flush())  # the frames the end of the stream completes
         gr.log.info(f"djscc burst_receiver: {self.stats()}")
         return True

@@ -104,6 +104,11 @@ class FrameFormat:
     def header_length(self) -> int:
         return HEADER_BITS * self.header_spreading
 
+    @property
+    def max_payload_symbols(self) -> int:
+        """The longest payload a frame can carry: its pilots come from a table of 4096."""
+        return (len(self._known["pilots"]) - 1) * self.pilot_spacing
+
     def pilot_count(self, payload_symbols: int) -> int:
         return -(-payload_symbols // self.pilot_spacing) + 1
 
@@ -129,9 +134,12 @@ class FrameFormat:
                 "payload": payload_symbols, "total": total, "efficiency": payload_symbols / total}
 
     def pilot_positions(self, payload_symbols: int) -> np.ndarray:
-        """Indices of the pilots inside the payload section."""
+        """Indices of the pilots inside the payload section: one before every
+        ``pilot_spacing`` payload symbols and one right after the last."""
         count = self.pilot_count(payload_symbols)
-        return np.arange(count) * (self.pilot_spacing + 1)
+        positions = np.arange(count) * (self.pilot_spacing + 1)
+        positions[-1] = self.payload_length(payload_symbols) - 1
+        return positions
 
     def data_positions(self, payload_symbols: int) -> np.ndarray:
         is_pilot = np.zeros(self.payload_length(payload_symbols), bool)

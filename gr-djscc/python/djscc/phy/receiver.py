@@ -15,7 +15,11 @@ Per frame:
     widely linear FIR) and pilot smoothing window whose leave-one-out pilot prediction is
     best; the payload divided by the tracked gain, and its SINR per image from the same
     prediction errors.
-Whatever the air gives, ``process`` returns the frames it could decode and counts the rest.
+Whatever the air gives, ``process`` returns the frames it could decode and counts the rest:
+header fields are bounded by what a frame can carry, a payload whose pilots hold no signal
+is dropped, the search goes on past each header while its payload arrives (a cut or
+foreign burst hides no frame that follows; several frames can be in flight), and an
+exception in the processing of one burst is counted and skipped.
 """
 
 from dataclasses import dataclass, field
@@ -32,12 +36,13 @@ from djscc.phy.track import MAX_CLOCK_OFFSET, clear_gain, clock_drift, equalizer
 
 DETECTION_THRESHOLD = 0.1  # delay-correlation metric: ~0.1 at most in 1 s of noise, 0.11-0.3 at 0 dB
 COHERENT_THRESHOLD = 0.3  # normalized coherent preamble correlation: ~0.06 on noise, 0.5 at 0 dB
-MAX_PAYLOAD_SYMBOLS = 1 << 18
 MAX_SAMPLE_MAGNITUDE = 1e6  # radios deliver about +-1; far beyond is a broken source
 HEADER_TRACKING_BITS = 4  # header bits decided between two phase refits
 KNOWN_BLOCK = 4  # known symbols summed per phase point in the final fit
 WAIT = -1  # _detect: a preamble is coming, its peak not yet complete
 EDGE = 16  # samples kept beyond a frame's ends when it is filtered again
+PILOT_BLOCK = 8  # pilots summed to tell a block of payload with signal from one of noise alone
+SIGNAL_FACTOR = 2.0  # coherent pilot block power over noise's that says signal (e^-2 of noise passes)
 
 
 @dataclass
@@ -64,8 +69,10 @@ class ReceiverStats:
     detections: int = 0
     frames: int = 0
     crc_failures: int = 0
-    bad_headers: int = 0
+    bad_headers: int = 0  # a good CRC, but fields no transmitter sends
+    bad_payloads: int = 0  # a good header, but most of its pilots hold no signal: not our frame
     truncated: int = 0
+    internal_errors: int = 0  # an exception in this receiver's own processing, recovered from
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
@@ -75,8 +82,9 @@ class BurstReceiver:
     """Feed it sample chunks with ``process``; call ``flush`` at the end of a stream."""
 
     def __init__(self, fmt: FrameFormat = FrameFormat(), threshold: float = DETECTION_THRESHOLD,
-                 max_payload_symbols: int = MAX_PAYLOAD_SYMBOLS):
-        self.fmt, self.threshold, self.max_payload = fmt, threshold, max_payload_symbols
+                 max_payload_symbols: int | None = None):
+        self.fmt, self.threshold = fmt, threshold
+        self.max_payload = min(fmt.max_payload_symbols, max_payload_symbols or fmt.max_payload_symbols)
         self.taps = rrc_taps(fmt.sps, fmt.rolloff, fmt.filter_span)
         self.filter_delay = len(self.taps) - 1  # TX shaping + causal matched filter
         self._filter_state = np.zeros(len(self.taps) - 1, np.complex64)
@@ -84,9 +92,10 @@ class BurstReceiver:
         self._z = np.zeros(0, np.complex64)  # matched-filtered samples not yet consumed
         self._z_start = 0  # absolute index (input samples) of _z[0], minus the filter delay
         self._search = 0  # index in _z where detection resumes
-        # a frame whose header is read, waiting for its payload: (absolute t0, cfo, header),
-        # so that the search, synchronization and header are not redone on every chunk
-        self._pending: tuple[float, float, Header] | None = None
+        # frames whose header is read, waiting for their payload: (absolute t0, cfo, header).
+        # The search goes on past each header meanwhile: a header that claims more than was
+        # sent, or a burst cut short, must not hide the frames that follow it.
+        self._pending: list[tuple[float, float, Header]] = []
         self.stats = ReceiverStats()
         self._period_span = fmt.preamble_period * fmt.sps
         self._preamble_span = fmt.preamble_length * fmt.sps
@@ -104,29 +113,57 @@ class BurstReceiver:
         if bad.any():
             self.stats.invalid_samples += int(bad.sum())
             samples = np.where(bad, 0, samples).astype(np.complex64)
-        filtered, self._filter_state = lfilter(self.taps, 1.0, samples, zi=self._filter_state)
-        self._raw = np.concatenate([self._raw, samples])
-        self._z = np.concatenate([self._z, filtered.astype(np.complex64)])
-        frames = []
+        if len(samples):
+            filtered, self._filter_state = lfilter(self.taps, 1.0, samples, zi=self._filter_state)
+            self._raw = np.concatenate([self._raw, samples])
+            self._z = np.concatenate([self._z, filtered.astype(np.complex64)])
+        frames = self._complete_pending()
         while True:
-            outcome = self._next_frame()
+            try:
+                outcome = self._next_frame()
+            except Exception:  # whatever the air sent: count it, skip the burst, go on
+                self.stats.internal_errors += 1
+                self._search += self._preamble_span
+                continue
             if outcome is None:
                 break
-            if isinstance(outcome, ReceivedFrame):
-                frames.append(outcome)
+            frames += self._complete_pending()
         self._discard_consumed()
         return frames
 
     def flush(self) -> list[ReceivedFrame]:
-        """End of stream: a frame still waiting for samples is counted as truncated."""
+        """End of stream: the frames still waiting for samples are counted as truncated."""
         frames = self.process(np.zeros(self._preamble_span + len(self.taps), np.complex64))
-        if self._pending is not None:
-            self.stats.truncated += 1
-            self._pending = None
+        self.stats.truncated += len(self._pending)
+        self._pending = []
+        return frames
+
+    def _complete_pending(self) -> list[ReceivedFrame]:
+        """Decode the pending frames whose samples have all arrived."""
+        frames, waiting = [], []
+        for absolute_t0, cfo, header in self._pending:
+            t0 = absolute_t0 - self._z_start
+            total, _, end = self._frame_span(header, t0)
+            if end >= len(self._z):
+                waiting.append((absolute_t0, cfo, header))
+                continue
+            try:
+                frame = self._decode(header, t0, cfo, total)
+            except Exception:  # counted, as in process
+                self.stats.internal_errors += 1
+                continue
+            if frame is None:
+                self.stats.bad_payloads += 1
+            else:
+                self.stats.frames += 1
+                frames.append(frame)
+        self._pending = waiting
         return frames
 
     def _discard_consumed(self) -> None:
         keep_from = max(0, self._search - 2 * self._period_span - len(self.taps))
+        for absolute_t0, _, header in self._pending:
+            keep_from = min(keep_from, max(0, self._frame_span(header, absolute_t0 - self._z_start)[1]))
         self._raw, self._z = self._raw[keep_from:], self._z[keep_from:]
         self._metric, self._correlation = self._metric[keep_from:], self._correlation[keep_from:]
         self._z_start += keep_from
@@ -142,10 +179,8 @@ class BurstReceiver:
 
     # ---- one frame ----------------------------------------------------------------------
     def _next_frame(self):
-        """A ReceivedFrame, True (something consumed, go on), or None (need more samples)."""
-        if self._pending is not None:
-            absolute_t0, cfo, header = self._pending
-            return self._payload(header, absolute_t0 - self._z_start, cfo)
+        """Look for the next header: True (something consumed, go on), or None (need more
+        samples). A good header joins the pending frames."""
         fmt = self.fmt
         margin = 3 * self._period_span + 4
         last = len(self._z) - self._preamble_span - margin
@@ -180,7 +215,9 @@ class BurstReceiver:
             self.stats.bad_headers += 1
             self._search = int(t0) + self._preamble_span
             return True
-        return self._payload(header, t0, coarse_cfo + fine_cfo)
+        self._pending.append((t0 + self._z_start, coarse_cfo + fine_cfo, header))
+        self._search = int(t0) + (fmt.preamble_length + fmt.header_length) * fmt.sps
+        return True
 
     def _frame_span(self, header: Header, t0: float) -> tuple[int, int, int]:
         """(symbols before the guard, first and end index in _z) of the frame starting at t0,
@@ -189,21 +226,6 @@ class BurstReceiver:
         total = fmt.frame_length(header.payload_symbols) - fmt.guard_symbols
         drift = int(np.ceil(MAX_CLOCK_OFFSET * total * fmt.sps))
         return total, int(t0) - EDGE - drift, int(t0 + total * fmt.sps) + EDGE + drift
-
-    def _payload(self, header: Header, t0: float, cfo: float):
-        """The frame once all its samples are there (None and pending until then)."""
-        total, begin, end = self._frame_span(header, t0)
-        if end >= len(self._z):
-            self._pending = (t0 + self._z_start, cfo, header)
-            return None
-        self._pending = None
-        frame = self._decode(header, t0, cfo, total)
-        self._search = int(t0 + total * self.fmt.sps)
-        if frame is None:
-            self.stats.truncated += 1
-            return True
-        self.stats.frames += 1
-        return frame
 
     def _detect(self, first: int, last: int) -> int | None:
         """Integer index of the first preamble start in _z[first:last]; None if there is
@@ -297,15 +319,14 @@ class BurstReceiver:
         """The frame's symbols sampled under ``clock_offset``, de-rotated by one phase line
         through the known symbols, through the equalizer whose pilot track predicts best:
         ((slope, intercept, h), equalized symbols, Track, equalizer name); None if the
-        payload holds no signal."""
+        pilots show no signal in most of the payload."""
         fmt = self.fmt
         header_end = fmt.preamble_length + fmt.header_length
         received = sample_at(z, t0 + np.arange(total) * fmt.sps * (1 + clock_offset))
         slope, intercept = phase_line(received[known_at], known, known_at.astype(float), KNOWN_BLOCK)
         received = received * np.exp(-1j * (slope * np.arange(total) + intercept)).astype(np.complex64)
         h, noise_var = gain_and_noise(received[:header_end], known[:header_end])
-        payload_power = float(np.mean(np.abs(received[header_end:]) ** 2))
-        if payload_power < 1.2 * noise_var and np.abs(h) ** 2 > 2 * noise_var:
+        if not self._pilots_hold_signal(received[pilot_at], known[header_end:], h, noise_var):
             return None
         best = None
         for name, equalized in equalizers(received, known[:header_end]).items():  # simplest first
@@ -316,6 +337,18 @@ class BurstReceiver:
             if best is None or channel.prediction_error < clear_gain(len(pilot_at)) * best[2].prediction_error:
                 best = (slope, intercept, h), equalized, channel, name
         return best
+
+    @staticmethod
+    def _pilots_hold_signal(pilots: np.ndarray, known: np.ndarray, h: complex, noise_var: float) -> bool:
+        """Whether most blocks of PILOT_BLOCK pilots hold signal: the coherent block power
+        against what noise alone would give. A header whose payload never came (a burst cut
+        short, a foreign frame whose header happens to pass the CRC) fails it; a faded
+        stretch of a real frame does not make up most of it."""
+        blocks = max(len(pilots) // PILOT_BLOCK, 1)
+        usable = min(len(pilots), blocks * PILOT_BLOCK)
+        sums = (pilots[:usable] * np.conj(known[:usable])).reshape(blocks, -1).mean(1)
+        present = np.abs(sums) ** 2 > SIGNAL_FACTOR * noise_var / (usable // blocks)
+        return bool(present.mean() >= 0.5) or abs(h) ** 2 < noise_var  # a header below 0 dB: no verdict
 
     def _decode(self, header: Header, t0: float, cfo: float, total: int) -> ReceivedFrame | None:
         """Equalized payload and channel state (see the module's step 5)."""
