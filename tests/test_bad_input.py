@@ -143,3 +143,74 @@ def test_weights_that_are_not_finite_are_never_loaded_or_saved(tiny_model_path, 
 def test_a_classifier_is_not_a_codec():
     with pytest.raises(ModelFileError, match="not an image codec"):
         zoo.load_codec("cifar10_classifier")
+
+
+# ---------------------------------------------------------------- command-line numbers and paths
+
+from djscc import complexity, evaluate, train, train_classifier  # noqa: E402
+
+NO_GPU = not torch.cuda.is_available()
+
+
+@pytest.mark.parametrize("main,argv,message", [
+    (evaluate.main, ["tiny", "--limit", "0"], "at least 1"),
+    (evaluate.main, ["tiny", "--batch-size", "0"], "at least 1"),
+    (evaluate.main, ["tiny", "--threads", "-1"], "at least 1"),
+    (evaluate.main, ["tiny", "--pilots", "0"], "at least 1"),
+    (evaluate.main, ["tiny", "--realizations", "0"], "at least 1"),
+    (evaluate.main, ["tiny", "--json", "/proc/x/e.json"], "cannot write to /proc/x"),
+    (evaluate.main, ["tiny", "--device", "tpu"], "give cpu, cuda or cuda:N"),
+    (complexity.main, ["djscc", "--runs", "0"], "at least 1"),
+    (train.main, ["--arch", "djscc", "--data", "samples", "--out", "x", "--lr", "inf"], "not a finite number"),
+    (train.main, ["--arch", "djscc", "--data", "samples", "--out", "x", "--lr", "0"], "greater than 0"),
+    (train.main, ["--arch", "djscc", "--data", "samples", "--out", "x", "--epochs", "0"], "at least 1"),
+    (train.main, ["--arch", "djscc", "--data", "samples", "--out", "x", "--config", "[1]"], "not a JSON object"),
+    (train.main, ["--arch", "djscc", "--data", "samples", "--out", "/proc/x/m"], "cannot write to /proc/x"),
+    (train_classifier.main, ["--data", "samples", "--out", "x", "--widths", "8", "8", "0", "8"], "at least 1"),
+    pytest.param(train.main, ["--arch", "djscc", "--data", "samples", "--out", "x", "--device", "cuda"],
+                 "CUDA device", marks=pytest.mark.skipif(not NO_GPU, reason="this machine has a GPU")),
+])
+def test_bad_numbers_stop_the_command_before_any_work(tmp_path, monkeypatch, capsys, main, argv, message):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as stopped:
+        main(argv)
+    assert stopped.value.code == 2 and message in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []  # nothing written
+
+
+def test_an_snr_range_that_is_backwards_is_refused(capsys):
+    assert evaluate.main(["da-djscc_1-12", "--snr", "20:0:5"]) == 2
+    assert "gives no SNR" in capsys.readouterr().err
+
+
+def test_training_that_diverges_saves_nothing(tmp_path, capsys):
+    argv = ["--arch", "djscc", "--data", "samples", "--epochs", "2", "--batch-size", "16",
+            "--lr", "1e30", "--threads", "2", "--out", str(tmp_path / "m")]
+    assert train.main(argv) == 2
+    assert "training diverged in epoch 1" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+# ---------------------------------------------------------------- SigMF metadata
+
+from djscc import captures  # noqa: E402
+
+
+@pytest.mark.parametrize("edit,message", [
+    (lambda meta: meta["global"].update({"core:datatype": 5}), "broken SigMF metadata"),
+    (lambda meta: meta["global"].update({"djscc:settings": None}), "must be a JSON object"),
+    (lambda meta: meta["global"].update({"djscc:settings": "snr 10"}), "must be a JSON object"),
+    (lambda meta: meta["global"]["djscc:settings"].update({"snr_db": "10"}), "wrong type"),
+    (lambda meta: meta["global"]["djscc:settings"].update({"num_images": 1.5}), "wrong type"),
+    (lambda meta: meta["global"].update({"core:sample_rate": True}), "not a positive number"),
+    (lambda meta: meta.update({"global": "x"}), "broken SigMF metadata"),
+])
+def test_bad_sigmf_metadata_is_one_clear_error(tmp_path, edit, message):
+    np.zeros(100, np.complex64).tofile(tmp_path / "c.sigmf-data")
+    meta_file = captures.write_metadata(tmp_path / "c", 1e6, 0, "software channel", "test",
+                                        {"snr_db": 7.0, "num_images": 4}, [])
+    meta = json.loads(meta_file.read_text())
+    edit(meta)
+    meta_file.write_text(json.dumps(meta))
+    with pytest.raises(captures.CaptureError, match=message):
+        captures.read(tmp_path / "c")

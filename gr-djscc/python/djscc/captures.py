@@ -19,6 +19,8 @@ from djscc.errors import DjsccError
 from djscc.paths import add_suffix
 
 DATATYPE = "cf32_le"
+# The djscc:settings fields that replay reads, and the JSON types they must have.
+SETTINGS_TYPES = {"model": str, "dataset": str, "snr_db": (int, float), "num_images": int}
 
 
 class CaptureError(DjsccError):
@@ -62,13 +64,15 @@ def read(path: str | Path) -> tuple[np.ndarray, dict, list[dict]]:
     try:
         handle = sigmffile.fromfile(str(meta_file))
         info = handle.get_global_info()
-    except (SigMFError, json.JSONDecodeError, KeyError, ValueError, TypeError) as error:
+    except (SigMFError, json.JSONDecodeError, KeyError, ValueError, TypeError, AttributeError) as error:
         raise CaptureError(f"{meta_file}: broken SigMF metadata: {error}") from None
     if info.get(sigmf.DATATYPE_KEY) != DATATYPE:
         raise CaptureError(f"{meta_file}: datatype {info.get(sigmf.DATATYPE_KEY)!r}, "
                            f"expected {DATATYPE!r}")
-    if not isinstance(info.get(sigmf.SAMPLE_RATE_KEY), (int, float)):
-        raise CaptureError(f"{meta_file}: no sample rate")
+    rate = info.get(sigmf.SAMPLE_RATE_KEY)
+    if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 < rate < float("inf"):
+        raise CaptureError(f"{meta_file}: the sample rate {rate!r} is not a positive number")
+    info["djscc:settings"] = _settings(info.get("djscc:settings", {}), meta_file)
     raw = np.fromfile(data_file, dtype="<f4")
     if len(raw) % 2:
         raise CaptureError(f"{data_file}: {raw.nbytes} bytes is not a whole number of cf32 samples")
@@ -81,3 +85,14 @@ def read(path: str | Path) -> tuple[np.ndarray, dict, list[dict]]:
         annotations.append({"start": start, "length": length,
                             **{k: v for k, v in note.items() if k.startswith("djscc:")}})
     return samples, info, annotations
+
+
+def _settings(settings, meta_file: Path) -> dict:
+    """djscc:settings checked: a JSON object whose fields replay reads have their types."""
+    if not isinstance(settings, dict):
+        raise CaptureError(f"{meta_file}: djscc:settings must be a JSON object, not {settings!r}")
+    for key, kind in SETTINGS_TYPES.items():
+        value = settings.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, kind)):
+            raise CaptureError(f"{meta_file}: djscc:settings {key} {value!r} has the wrong type")
+    return settings

@@ -1,7 +1,13 @@
-"""What every command-line entry point shares: user errors as one line, torch threads."""
+"""What every command-line entry point shares: user errors as one line, torch threads, and
+the argparse types that range-check numbers, devices and output paths as they are parsed
+(so a bad value stops the command at once, not after an hour of work)."""
 
+import argparse
+import math
 import sys
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 
 import torch
 
@@ -21,3 +27,65 @@ def set_threads(threads: int | None) -> None:
     """Pin torch's CPU threads (GNU Radio and data loading have threads of their own)."""
     if threads:
         torch.set_num_threads(threads)
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} must be at least 1")
+    return value
+
+
+def finite_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
+    return value
+
+
+def positive_float(text: str) -> float:
+    value = finite_float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{value:g} must be greater than 0")
+    return value
+
+
+def non_negative_float(text: str) -> float:
+    value = finite_float(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value:g} must not be negative")
+    return value
+
+
+def device(text: str) -> str:
+    """'cpu', 'cuda' or 'cuda:N', and a CUDA device only where there is one."""
+    try:
+        parsed = torch.device(text)
+    except (RuntimeError, ValueError):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a device: give cpu, cuda or cuda:N") from None
+    if parsed.type not in ("cpu", "cuda"):
+        raise argparse.ArgumentTypeError(f"{text!r}: give cpu, cuda or cuda:N")
+    if parsed.type == "cuda" and (parsed.index or 0) >= torch.cuda.device_count():
+        raise argparse.ArgumentTypeError(f"{text!r}: this machine has {torch.cuda.device_count()} "
+                                         "CUDA device(s); use --device cpu")
+    return text
+
+
+def output_path(text: str) -> Path:
+    """A file path whose folder can be created and written: checked before the work starts."""
+    path = Path(text)
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text} is a folder, not a file name")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path.parent):
+            pass
+    except OSError as error:
+        raise argparse.ArgumentTypeError(f"cannot write to {path.parent}: {error.strerror or error}") from None
+    return path

@@ -84,11 +84,11 @@ def complexity(argv=None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("models", nargs="+", help="shipped model names, NAME paths, or "
                         "architectures (djscc, adjscc, da-djscc) for untrained ones")
-    parser.add_argument("--image-size", type=int, default=32)
-    parser.add_argument("--runs", type=int, default=300)
-    parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--json", type=Path)
-    parser.add_argument("--plot", type=Path)
+    parser.add_argument("--image-size", type=cli.positive_int, default=32)
+    parser.add_argument("--runs", type=cli.positive_int, default=300)
+    parser.add_argument("--threads", type=cli.positive_int, default=1)
+    parser.add_argument("--json", type=cli.output_path)
+    parser.add_argument("--plot", type=cli.output_path)
     args = parser.parse_args(argv)
     cli.set_threads(args.threads)
     report = {"image_size": args.image_size, "threads": torch.get_num_threads(),

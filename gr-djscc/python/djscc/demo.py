@@ -46,7 +46,7 @@ def demo(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="djscc-demo", description=__doc__)
     parser.add_argument("--out", type=Path, default=Path("out/demo"))
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--threads", type=cli.positive_int, default=2)
     args = parser.parse_args(argv)
     models = zoo.shipped()
     if not models:

@@ -47,6 +47,8 @@ def parse_snr_grid(items: list[str]) -> list[float]:
                 grid.append(float(item))
         except ValueError:
             raise InputError(f"--snr {item!r}: give dB values or start:stop:step") from None
+    if not grid:
+        raise InputError(f"--snr {' '.join(items)!r} gives no SNR (is a start:stop:step range backwards?)")
     out_of_range = [s for s in grid if not SNR_LIMITS_DB[0] <= s <= SNR_LIMITS_DB[1]]
     if out_of_range or any(np.isnan(grid)):
         raise InputError(f"SNR {out_of_range} dB out of the supported range "
@@ -163,27 +165,24 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--snr", nargs="+", default=["-5:25:2.5"],
                         help="dB values or start:stop:step, space or comma separated; write "
                              "--snr=-5:25:2.5,-2 when the first starts with '-'")
-    parser.add_argument("--realizations", type=int, default=10, help="channel draws per image")
-    parser.add_argument("--limit", type=int, help="the first N images only")
+    parser.add_argument("--realizations", type=cli.positive_int, default=10, help="channel draws per image")
+    parser.add_argument("--limit", type=cli.positive_int, help="the first N images only")
     parser.add_argument("--channel", default="awgn", choices=["awgn", "rayleigh"])
-    parser.add_argument("--pilots", type=int, help="Rayleigh: estimate h from this many pilots "
+    parser.add_argument("--pilots", type=cli.positive_int, help="Rayleigh: estimate h from this many pilots "
                         "(default: perfect CSI)")
     parser.add_argument("--classifier", default="cifar10_classifier",
                         help="model that scores the reconstructions where the data has labels "
                              "(a shipped name or NAME path; 'none' to skip)")
-    parser.add_argument("--batch-size", type=int, default=256)
+    parser.add_argument("--batch-size", type=cli.positive_int, default=256)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--threads", type=int)
-    parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu",
+    parser.add_argument("--threads", type=cli.positive_int)
+    parser.add_argument("--device", type=cli.device, default="cuda" if torch.cuda.is_available() else "cpu",
                         help="where the models run (the channel's noise is drawn on the CPU)")
-    parser.add_argument("--json", type=Path, help="write the report here")
-    parser.add_argument("--plot", type=Path, help="write PSNR/SSIM vs SNR here (PNG)")
+    parser.add_argument("--json", type=cli.output_path, help="write the report here")
+    parser.add_argument("--plot", type=cli.output_path, help="write PSNR/SSIM vs SNR here (PNG)")
     parser.add_argument("--update-cards", action="store_true",
                         help="store the figures in each model's card")
-    args = parser.parse_args(argv)
-    if args.realizations < 1:
-        parser.error("--realizations must be at least 1")
-    return args
+    return parser.parse_args(argv)
 
 
 def evaluate(argv=None) -> int:

@@ -39,31 +39,31 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="djscc-train", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--arch", required=True, choices=sorted(zoo.ARCHITECTURES))
-    parser.add_argument("--latent-channels", type=int, default=8,
+    parser.add_argument("--latent-channels", type=cli.positive_int, default=8,
                         help="latent channels c: k/n = c/96 (8 -> 1/12, 16 -> 1/6)")
-    parser.add_argument("--config", type=json.loads, default={},
+    parser.add_argument("--config", type=json_object, default={},
                         help='more architecture settings as JSON, e.g. \'{"filters": 20}\'')
     parser.add_argument("--data", required=True, help="cifar10, cifar100, an .npz or a folder")
     parser.add_argument("--data-root", default="data", help="download folder for cifar10/100")
-    parser.add_argument("--crops-per-epoch", type=int, default=50000,
+    parser.add_argument("--crops-per-epoch", type=cli.positive_int, default=50000,
                         help="for an image folder: random 32x32 crops drawn each epoch")
-    parser.add_argument("--out", required=True, help="NAME: writes NAME.safetensors/.json/.ckpt.pt")
+    parser.add_argument("--out", required=True, type=cli.output_path, help="NAME: writes NAME.safetensors/.json/.ckpt.pt")
     snr = parser.add_mutually_exclusive_group()
-    snr.add_argument("--snr", type=float, help="train at one SNR (dB)")
-    snr.add_argument("--snr-range", type=float, nargs=2, default=[0.0, 20.0], metavar=("LO", "HI"),
+    snr.add_argument("--snr", type=cli.finite_float, help="train at one SNR (dB)")
+    snr.add_argument("--snr-range", type=cli.finite_float, nargs=2, default=[0.0, 20.0], metavar=("LO", "HI"),
                      help="SNR drawn uniformly per image (dB), default 0 20")
     parser.add_argument("--channel", default="awgn", choices=["awgn", "rayleigh"])
-    parser.add_argument("--epochs", type=int, default=300)
-    parser.add_argument("--batch-size", type=int, default=128)
-    parser.add_argument("--lr", type=float, default=1e-3, help="Adam, cosine-decayed to lr/100")
-    parser.add_argument("--weight-decay", type=float, default=1e-5)
-    parser.add_argument("--limit", type=int, help="train on the first N images only")
+    parser.add_argument("--epochs", type=cli.positive_int, default=300)
+    parser.add_argument("--batch-size", type=cli.positive_int, default=128)
+    parser.add_argument("--lr", type=cli.positive_float, default=1e-3, help="Adam, cosine-decayed to lr/100")
+    parser.add_argument("--weight-decay", type=cli.non_negative_float, default=1e-5)
+    parser.add_argument("--limit", type=cli.positive_int, help="train on the first N images only")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--threads", type=int, help="torch CPU threads")
-    parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    parser.add_argument("--threads", type=cli.positive_int, help="torch CPU threads")
+    parser.add_argument("--device", type=cli.device, default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--compile", action="store_true", help="torch.compile the model")
     parser.add_argument("--restart", action="store_true", help="ignore an existing checkpoint")
-    parser.add_argument("--time-budget-min", type=float,
+    parser.add_argument("--time-budget-min", type=cli.positive_float,
                         help="stop after the epoch that uses up this many minutes (of this run) "
                              "and save the model as it is; the card says where it stopped")
     parser.add_argument("--note", default="", help="free text stored in the card")
@@ -73,6 +73,17 @@ def parse_args(argv=None) -> argparse.Namespace:
     if args.snr_range[0] > args.snr_range[1]:
         parser.error("--snr-range LO must not exceed HI")
     return args
+
+
+def json_object(text: str) -> dict:
+    """--config: a JSON object of architecture settings."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise argparse.ArgumentTypeError(f"not valid JSON: {error}") from None
+    if not isinstance(value, dict):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a JSON object ({{\"name\": value, ...}})")
+    return value
 
 
 def load_training_set(args, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray | None]:
@@ -198,6 +209,9 @@ def train(argv=None) -> int:
             squared_error += F.mse_loss(output.detach(), batch).item() * len(index)
             seen += len(index)
             bar.set_postfix(psnr=f"{psnr_from_mse(squared_error / seen):.2f}")
+        if not np.isfinite(squared_error):
+            raise InputError(f"training diverged in epoch {epoch + 1} (the loss is not finite); "
+                             f"nothing saved for it: lower --lr ({args.lr:g})")
         if rank == 0:
             history.append({"epoch": epoch + 1, "train_psnr_db": round(psnr_from_mse(squared_error / seen), 3),
                             "lr": scheduler.get_last_lr()[0], "seconds": round(time.time() - started, 1)})
