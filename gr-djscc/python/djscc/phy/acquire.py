@@ -41,14 +41,16 @@ def delay_metric(z: np.ndarray, fmt: FrameFormat) -> tuple[np.ndarray, np.ndarra
     return metric.astype(np.float32), correlation.astype(np.complex64)
 
 
-def resolve_cfo(z: np.ndarray, start: int, correlation: complex, fmt: FrameFormat,
-                max_cfo: float = MAX_CFO) -> float:
+def resolve_cfo(z: np.ndarray, start: int, fmt: FrameFormat, max_cfo: float = MAX_CFO) -> float:
     """The carrier offset (cycles/sample) of the preamble near ``start`` in ``z``: the delay
     correlation's phase, plus the whole number of cycles per period under which the
     de-rotated samples correlate best with the known preamble (the wrong hypotheses are a
-    whole number of turns a period off, which the period's constant-modulus symbols null)."""
+    whole number of turns a period off, which the period's constant-modulus symbols null).
+    The correlation is computed again here, from ``start`` alone, so that the estimate does
+    not depend on how the stream was cut into chunks."""
     span, sps = fmt.preamble_period * fmt.sps, fmt.sps  # the start is known to half a period
-    fraction = np.angle(correlation) / (2 * np.pi * span)
+    _, correlation = delay_metric(z[start: start + fmt.preamble_repeats * span], fmt)
+    fraction = np.angle(correlation[0]) / (2 * np.pi * span)
     turns = np.arange(-int(np.ceil(max_cfo * span)), int(np.ceil(max_cfo * span)) + 1)
     hypotheses = fraction + turns / span
     hypotheses = hypotheses[np.abs(hypotheses) <= max_cfo + 0.5 / span]

@@ -99,10 +99,9 @@ class BurstReceiver:
         self.stats = ReceiverStats()
         self._period_span = fmt.preamble_period * fmt.sps
         self._preamble_span = fmt.preamble_length * fmt.sps
-        # the detection metric and delay correlation of every start in _z computed so far
-        # (from _z[0]): each sample's is computed once, not again after a frame or a chunk
+        # the detection metric of every start in _z computed so far (from _z[0]): each
+        # sample's is computed once, not again after a frame or a chunk
         self._metric = np.zeros(0, np.float32)
-        self._correlation = np.zeros(0, np.complex64)
 
     # ---- streaming --------------------------------------------------------------------
     def process(self, samples: np.ndarray) -> list[ReceivedFrame]:
@@ -165,7 +164,7 @@ class BurstReceiver:
         for absolute_t0, _, header in self._pending:
             keep_from = min(keep_from, max(0, self._frame_span(header, absolute_t0 - self._z_start)[1]))
         self._raw, self._z = self._raw[keep_from:], self._z[keep_from:]
-        self._metric, self._correlation = self._metric[keep_from:], self._correlation[keep_from:]
+        self._metric = self._metric[keep_from:]
         self._z_start += keep_from
         self._search -= keep_from
 
@@ -196,7 +195,7 @@ class BurstReceiver:
         begin, end = max(0, start - 2 * self._period_span), start + self._period_span + (header_end + 4) * fmt.sps
         if end >= len(self._z):
             return None  # wait for the header before synchronizing on the preamble
-        coarse_cfo = resolve_cfo(self._z, start, complex(self._correlation[start]), fmt)
+        coarse_cfo = resolve_cfo(self._z, start, fmt)
         z = self._corrected(begin, end, coarse_cfo)
         synced = self._synchronize(z, start - begin)
         if synced is None:
@@ -247,9 +246,8 @@ class BurstReceiver:
         """The delay-correlation metric of every start in _z whose whole preamble is there,
         for the starts not computed yet."""
         start = len(self._metric)
-        metric, correlation = delay_metric(self._z[start:], self.fmt)
+        metric, _ = delay_metric(self._z[start:], self.fmt)
         self._metric = np.concatenate([self._metric, metric])
-        self._correlation = np.concatenate([self._correlation, correlation])
 
     def _synchronize(self, z: np.ndarray, coarse: int) -> tuple[float, float] | None:
         """(fractional start, residual CFO in cycles/sample) of the preamble near ``coarse``
