@@ -70,7 +70,7 @@ def decode(payload: bytes) -> np.ndarray | None:
         if picture.size != (SIZE, SIZE):
             picture = picture.resize((SIZE, SIZE), Image.Resampling.BICUBIC)
         return np.asarray(picture)
-    except (OSError, SyntaxError, ValueError, IndexError):
+    except (OSError, SyntaxError, ValueError, IndexError, RuntimeError):  # Pillow, libavif, libjpeg
         return None
 
 
