@@ -5,7 +5,7 @@
 #   ./run.sh test      the test suite (pytest)
 #   ./run.sh demo      every shipped model over a torch AWGN channel -> out/demo/
 #   ./run.sh grc       GNU Radio Companion with the gr-djscc blocks and package on its paths
-#   ./run.sh setup     only install: Debian's gnuradio, .venv (system Python, with
+#   ./run.sh setup     only install: Debian's gnuradio (and GRC's GTK), .venv (system Python,
 #                      --system-site-packages), this package with its pins, GRC's block path
 # Extra arguments go to the job (e.g. ./run.sh loopback --snr-db 5, ./run.sh test -k zoo).
 set -euo pipefail
@@ -15,13 +15,22 @@ PY=$VENV/bin/python
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
+# Debian's GNU Radio 3.10 (built for /usr/bin/python3, which the venv is made from), python3-venv,
+# and gir1.2-gtk-3.0 for GNU Radio Companion's window (left out by --no-install-recommends);
+# the tests add xvfb, the X server they start GRC in.
+DEBIAN_PACKAGES=(gnuradio python3-venv gir1.2-gtk-3.0)
+
 install_debian_packages() {
-    # GNU Radio 3.10 is built for Debian's /usr/bin/python3; the venv is made from it.
-    if /usr/bin/python3 -c 'from gnuradio import gr; import ensurepip' 2>/dev/null; then return; fi
-    echo "== installing Debian's gnuradio and python3-venv (apt)"
+    local missing=() package
+    for package in "$@"; do
+        dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||
+            missing+=("$package")
+    done
+    [ ${#missing[@]} -eq 0 ] && return
+    echo "== installing Debian's ${missing[*]} (apt)"
     as_root apt-get update -q
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-        gnuradio python3-venv
+        "${missing[@]}"
 }
 
 install_venv() {
@@ -41,25 +50,33 @@ install_venv() {
 }
 
 register_grc_blocks() {
-    # GRC finds the block definitions through local_blocks_path in ~/.gnuradio/config.conf.
+    # GRC finds block definitions through local_blocks_path in ~/.gnuradio/config.conf. This
+    # checkout's gr-djscc/grc replaces any other gr-djscc block folder there (a folder with
+    # djscc.tree.yml, or a gone one named gr-djscc/grc): GRC would load both, one over the other.
     "$PY" - "$PWD/gr-djscc/grc" <<'PYTHON'
 import configparser, pathlib, sys
+ours = sys.argv[1]
 path = pathlib.Path.home() / ".gnuradio" / "config.conf"
-config = configparser.ConfigParser()
+config = configparser.ConfigParser(interpolation=None)
+config.optionxform = str  # keep the other settings' keys as they are written
 config.read(path)
 entries = [p for p in config.get("grc", "local_blocks_path", fallback="").split(":") if p]
-if sys.argv[1] not in entries:
+def gr_djscc(entry):
+    folder = pathlib.Path(entry).expanduser()
+    return (folder / "djscc.tree.yml").exists() or folder.parts[-2:] == ("gr-djscc", "grc")
+paths = [p for p in entries if not gr_djscc(p)] + [ours]
+if paths != entries:
     if not config.has_section("grc"):
         config.add_section("grc")
-    config.set("grc", "local_blocks_path", ":".join(entries + [sys.argv[1]]))
+    config.set("grc", "local_blocks_path", ":".join(paths))
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w") as file:
         config.write(file)
-    print(f"== GRC: added {sys.argv[1]} to local_blocks_path in {path}")
+    print(f"== GRC: local_blocks_path = {':'.join(paths)} in {path}")
 PYTHON
 }
 
-setup() { install_debian_packages; install_venv; register_grc_blocks; }
+setup() { install_debian_packages "${DEBIAN_PACKAGES[@]}" "$@"; install_venv; register_grc_blocks; }
 
 job=${1:-}
 [ $# -gt 0 ] && shift
@@ -75,10 +92,11 @@ case "$job" in
         setup
         # GRC runs flowgraphs with the system Python: give it the venv's packages too.
         site=$("$PY" -c 'import site; print(site.getsitepackages()[0])')
+        # GRC_COMMAND replaces the launcher (tests/test_grc.py runs GRC through it).
         PYTHONPATH="$PWD/gr-djscc/python:$site${PYTHONPATH:+:$PYTHONPATH}" \
-            GRC_BLOCKS_PATH="$PWD/gr-djscc/grc" gnuradio-companion "$@" ;;
+            GRC_BLOCKS_PATH="$PWD/gr-djscc/grc" ${GRC_COMMAND:-gnuradio-companion} "$@" ;;
     test)
-        setup
+        setup xvfb
         "$PY" -m pytest "$@" ;;
     *)
         sed -n '2,10p' "$0" >&2
