@@ -4,7 +4,7 @@
 Prints and writes (--out-dir: summary.json, mosaic.png) the same per-image metrics as the
 live flowgraph that recorded it; the sent images are taken from the dataset named in the
 capture's settings. Same samples, same blocks: a capture of the software-channel loopback
-replays to the live run's numbers exactly.
+replays to the live run's numbers exactly. Exit status 1 when no image was decoded, 2 on bad input.
 
   python flowgraphs/replay.py captures/loopback_snr10.sigmf-meta [--model NAME] [--out-dir D]
 """
@@ -20,12 +20,14 @@ from djscc import captures
 from djscc.blocks import pdu
 from djscc.data import load_images
 from djscc.errors import DjsccError
+from djscc.nn import zoo
 
 
 def replay(capture: str, model: str | None, out_dir: str, sps: int, rolloff: float) -> dict:
     samples, info, annotations = captures.read(capture)
     settings = info.get("djscc:settings", {})
     model = model or settings.get("model", "da-djscc_1-12")
+    zoo.load_codec(model)  # a model that cannot decode images is refused here, not per frame
     top = gr.top_block()
     source = blocks.vector_source_c(samples, False)
     receiver = djscc_blocks.receiver(model=model, sample_rate=info["core:sample_rate"], sps=sps,
@@ -53,10 +55,14 @@ def main(argv=None) -> int:
     parser.add_argument("--rolloff", type=float, default=0.35)
     args = parser.parse_args(argv)
     try:
-        replay(args.capture, args.model, args.out_dir, args.sps, args.rolloff)
+        summary = replay(args.capture, args.model, args.out_dir, args.sps, args.rolloff)
     except DjsccError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    if summary["received"] == 0:  # a replay that delivered nothing is a failure
+        print(f"error: no image of the capture was decoded and matched ({summary['sent']} sent, "
+              f"{summary['unmatched']} unmatched)", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -5,13 +5,13 @@ the argparse types that range-check numbers, devices and output paths as they ar
 import argparse
 import math
 import sys
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 import torch
 
-from djscc.errors import DjsccError
+from djscc.errors import DjsccError, InputError
+from djscc.paths import check_writable_folder
 
 
 def run(main: Callable[[list[str] | None], int | None], argv: list[str] | None = None) -> int:
@@ -83,9 +83,7 @@ def output_path(text: str) -> Path:
     if path.is_dir():
         raise argparse.ArgumentTypeError(f"{text} is a folder, not a file name")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=path.parent):
-            pass
-    except OSError as error:
-        raise argparse.ArgumentTypeError(f"cannot write to {path.parent}: {error.strerror or error}") from None
+        check_writable_folder(path.parent, text)
+    except InputError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
     return path

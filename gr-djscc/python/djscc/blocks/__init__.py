@@ -4,6 +4,7 @@ Per-image data travels as PDUs (meta dict + vector); inference runs in message h
 never in a streaming work(). Keep a reference to every block in the flowgraph.
 """
 
+from djscc.blocks import flowgraph_errors
 from djscc.blocks.burst_receiver import burst_receiver
 from djscc.blocks.burst_source import burst_source
 from djscc.blocks.capture_writer import capture_writer
@@ -18,3 +19,5 @@ from djscc.blocks.transmitter import transmitter
 
 __all__ = ["burst_receiver", "burst_source", "capture_writer", "dc_blocker", "decoder", "encoder", "framer", "image_sink",
            "image_source", "receiver", "transmitter"]
+
+flowgraph_errors.install()  # a DjsccError ending a flowgraph script is one line

@@ -18,7 +18,7 @@ from gnuradio import blocks, gr
 
 from djscc import captures
 from djscc.blocks import pdu
-from djscc.paths import add_suffix
+from djscc.paths import add_suffix, check_writable_folder
 from djscc.phy.frame import FrameFormat
 
 
@@ -77,7 +77,7 @@ class capture_writer(gr.hier_block2):
             self.connect(self, self.sink)
             return
         base = captures.stem(path)
-        base.parent.mkdir(parents=True, exist_ok=True)
+        check_writable_folder(base.parent, "capture_writer path")
         self.sink = blocks.file_sink(gr.sizeof_gr_complex, str(add_suffix(base, ".sigmf-data")), False)
         self.sink.set_unbuffered(True)  # every sample on disk when the metadata is written
         self.annotator = frame_annotator(

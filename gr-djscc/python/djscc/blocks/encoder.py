@@ -10,6 +10,7 @@ import torch
 from gnuradio import gr
 
 from djscc.blocks import pdu, torch_threads
+from djscc.errors import InputError
 from djscc.nn import zoo
 from djscc.nn.channels import ChannelState
 
@@ -27,10 +28,12 @@ class encoder(gr.basic_block):
     def __init__(self, model: str = "da-djscc_1-12", snr_db: float = 10.0, model_id: int | None = None,
                  threads: int = 1, batch: int = 1):
         gr.basic_block.__init__(self, name="djscc_encoder", in_sig=None, out_sig=None)
-        if batch < 1:
-            raise ValueError("batch must be at least 1")
+        if int(batch) < 1:
+            raise InputError(f"encoder batch must be at least 1, not {batch}")
+        if not np.isfinite(float(snr_db)):
+            raise InputError(f"encoder snr_db must be a finite number, not {snr_db}")
         self.threads = torch_threads.check(threads)
-        self.model, self.card = zoo.load(model)
+        self.model, self.card = zoo.load_codec(model)
         self.model_id = zoo.model_id(self.card) if model_id is None else int(model_id)
         self.batch = batch
         self.snr_db = float(snr_db)

@@ -5,6 +5,7 @@ import pmt
 from gnuradio import gr
 
 from djscc.blocks import pdu
+from djscc.errors import InputError
 from djscc.phy.frame import FrameFormat, Header
 from djscc.phy.transmitter import modulate
 
@@ -16,12 +17,13 @@ class framer(gr.basic_block):
 
     def __init__(self, images_per_frame: int = 1, sps: int = 4, rolloff: float = 0.35):
         gr.basic_block.__init__(self, name="djscc_framer", in_sig=None, out_sig=None)
-        if not 1 <= images_per_frame <= 255:
-            raise ValueError("images_per_frame must be 1..255")
+        if not 1 <= int(images_per_frame) <= 255:
+            raise InputError(f"framer images_per_frame must be 1..255, not {images_per_frame}")
         self.format = FrameFormat(sps=sps, rolloff=rolloff)
         self.images_per_frame = images_per_frame
         self.pending: list[tuple[dict, np.ndarray]] = []
         self.frames = 0
+        self.dropped = 0  # images of frames the format cannot carry
         self.out = pmt.intern("frames")
         self.message_port_register_out(self.out)
         self.message_port_register_in(pmt.intern("symbols"))
@@ -47,13 +49,19 @@ class framer(gr.basic_block):
     def _send(self):
         if not self.pending:
             return
-        first = self.pending[0][0]
-        header = Header(counter=int(first.get("image_id", self.frames)) % 65536,
-                        model_id=int(first.get("model_id", 0)), images=len(self.pending),
-                        symbols_per_image=len(self.pending[0][1]))
-        samples = modulate(header, np.concatenate([s for _, s in self.pending]), self.format)
+        pending, self.pending = self.pending, []
+        first = pending[0][0]
+        try:
+            header = Header(counter=int(first.get("image_id", self.frames)) % 65536,
+                            model_id=int(first.get("model_id", 0)), images=len(pending),
+                            symbols_per_image=len(pending[0][1]))
+            samples = modulate(header, np.concatenate([s for _, s in pending]), self.format)
+        except (ValueError, TypeError, OverflowError) as error:  # a frame the format cannot hold
+            self.dropped += len(pending)
+            gr.log.error(f"djscc framer: {len(pending)} images of {len(pending[0][1])} symbols "
+                         f"dropped, not one frame: {error}")
+            return
         meta = {"counter": header.counter, "images": header.images,
-                "image_ids": [int(m.get("image_id", -1)) for m, _ in self.pending]}
-        self.pending = []
+                "image_ids": [int(m.get("image_id", -1)) for m, _ in pending]}
         self.frames += 1
         self.message_port_pub(self.out, pdu.make(meta, samples))

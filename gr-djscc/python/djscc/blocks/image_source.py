@@ -1,5 +1,6 @@
 """Image source: emits images of a dataset as PDUs (uint8 H*W*3, meta image_id/label/shape)."""
 
+import math
 import threading
 import time
 
@@ -9,6 +10,7 @@ from gnuradio import gr
 
 from djscc.blocks import pdu
 from djscc.data import load_images
+from djscc.errors import InputError
 
 
 class image_source(gr.basic_block):
@@ -19,7 +21,12 @@ class image_source(gr.basic_block):
     def __init__(self, dataset: str = "samples", count: int = 16, rate: float = 0.0,
                  first: int = 0, repeat: bool = False):
         gr.basic_block.__init__(self, name="djscc_image_source", in_sig=None, out_sig=None)
+        if int(count) < 0 or int(first) < 0 or not 0 <= float(rate) < math.inf:
+            raise InputError(f"image_source: count {count} and first {first} must not be negative "
+                             f"and rate {rate} must be a finite number >= 0")
         images = load_images(dataset).images
+        if first >= len(images):
+            raise InputError(f"image_source: first {first}, but {dataset} has {len(images)} images")
         stop = len(images) if count <= 0 else min(len(images), first + count)
         self.images = [np.asarray(images[i]) for i in range(first, stop)]
         self.image_ids = list(range(first, stop))
@@ -42,6 +49,13 @@ class image_source(gr.basic_block):
         return True
 
     def _emit(self):
+        try:
+            self._publish()
+        except Exception as error:  # noqa: BLE001: logged, and the end of stream still goes out
+            gr.log.error(f"djscc image_source: stopped sending: {type(error).__name__}: {error}")
+            self.message_port_pub(self.port, pdu.end_of_stream())
+
+    def _publish(self):
         due = time.monotonic()  # paced on a schedule: the time spent publishing does not add up
         while True:
             for image_id, image in zip(self.image_ids, self.images):

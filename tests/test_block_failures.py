@@ -1,0 +1,143 @@
+"""A failing block never hangs or aborts the flowgraph, a run that delivered nothing says so,
+and the image sink's memory stays bounded: on the real GNU Radio runtime."""
+
+import importlib
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pmt
+import pytest
+
+from djscc.blocks import framer, image_sink, pdu
+from djscc.data import load_images
+from djscc.errors import InputError
+from gnuradio import gr
+from gr_harness import PduInjector, run_message_block
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLES = load_images("samples").images
+LOOPBACK = REPO / "flowgraphs" / "loopback.py"
+sink_module = importlib.import_module("djscc.blocks.image_sink")  # the package exports the class
+
+
+def image_pdu(image_id, image=None, **meta):
+    image = SAMPLES[image_id % len(SAMPLES)] if image is None else image
+    return pdu.make({"image_id": image_id, "height": image.shape[0], "width": image.shape[1], **meta}, image)
+
+
+@pytest.mark.parametrize("options,message", [
+    (["--model", "no-such-model"], "error: model card no-such-model.json not found"),
+    (["--dataset", "no-such-data"], "error: dataset 'no-such-data' not found"),
+    (["--model", "cifar10_classifier"], "error: model 'cifar10_classifier' is a classifier, not an image codec"),
+    (["--out-dir", "/proc/x"], "error: image_sink out_dir: cannot write to /proc/x"),
+    (["--capture", "/proc/x/cap"], "error: capture_writer path: cannot write to /proc/x"),
+])
+def test_bad_flowgraph_arguments_are_one_line_and_a_failure(tmp_path, options, message):
+    """The generated main() catches nothing; the blocks refuse in their constructors and
+    djscc.blocks' hook prints the DjsccError as one line."""
+    result = subprocess.run([sys.executable, str(LOOPBACK), "--num-images", "2", "--out-dir",
+                             str(tmp_path / "out"), *options], capture_output=True, text=True,
+                            timeout=120, cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1].startswith(message), result.stderr[-2000:]
+    assert "Traceback" not in result.stderr
+
+
+def test_image_sink_survives_bad_messages_and_still_measures():
+    sink = image_sink(quiet=True)
+    sink.handle_sent(image_pdu(5))
+    garbage = [pmt.PMT_T, pdu.make({"height": 32, "width": 32}, SAMPLES[0]),  # no id
+               pdu.make({"image_id": 1, "height": 2, "width": 2}, SAMPLES[0])]  # wrong size
+    top, injector = gr.top_block(), PduInjector(garbage + [image_pdu(5)])
+    top.msg_connect(injector, "out", sink, "images")
+    top.start()
+    deadline = time.monotonic() + 20
+    while sink.summary()["received"] < 1 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    top.stop()
+    top.wait()
+    summary = sink.summary()
+    assert (summary["received"], summary["bad_pdus"]) == (1, 3)
+    assert summary["mean_psnr_db"] == pytest.approx(100, abs=40)  # identical images: no error
+
+
+def test_image_sink_scores_only_what_it_can_match():
+    """A foreign id and a second copy of an id already scored are unmatched, not scored
+    against some other image; ids wrap like the header's 16-bit counter."""
+    sink = image_sink(quiet=True)
+    sink.handle_sent(image_pdu(65536 + 3))
+    for image_id in (3, 3, 999):
+        sink.handle_received(image_pdu(image_id, SAMPLES[3]))
+    summary = sink.summary()
+    assert (summary["sent"], summary["received"], summary["unmatched"], summary["lost"]) == (1, 1, 2, 0)
+
+
+def test_image_sink_stop_never_raises_when_its_folder_is_gone(tmp_path):
+    """The out_dir is checked when the block is made; if it goes away during the run, stop()
+    logs it instead of raising (which GNU Radio turns into SIGABRT)."""
+    script = f"""
+import shutil, sys
+import pmt
+from gnuradio import blocks, gr
+from djscc.blocks import image_sink
+top = gr.top_block()
+sink = image_sink(out_dir={str(tmp_path / 'out')!r}, quiet=True)
+strobe = blocks.message_strobe(pmt.PMT_T, 10000)
+top.msg_connect(strobe, "strobe", sink, "reference")
+top.start()
+shutil.rmtree({str(tmp_path / 'out')!r}); open({str(tmp_path / 'out')!r}, "w").close()
+top.stop(); top.wait()
+print("finished")
+"""
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and "finished" in result.stdout, result.stderr[-2000:]
+    log = result.stdout + result.stderr  # GNU Radio's log goes to either
+    assert "summary not written" in log and "no image arrived" in log
+
+
+def test_image_sink_refuses_bad_arguments(tmp_path):
+    (tmp_path / "file").write_text("")
+    with pytest.raises(InputError, match="cannot write"):
+        image_sink(out_dir=str(tmp_path / "file" / "sub"))
+    with pytest.raises(InputError, match="idle_timeout"):
+        image_sink(idle_timeout=0)
+
+
+def test_framer_drops_a_frame_it_cannot_build_and_goes_on():
+    """A frame too long for the format is logged and counted; the next frame still goes out."""
+    block = framer(images_per_frame=1)
+    too_long = pdu.make({"image_id": 0, "model_id": 1}, np.ones(2**20, np.complex64))
+    good = pdu.make({"image_id": 1, "model_id": 1}, np.ones(256, np.complex64))
+    out = run_message_block(block, "symbols", [too_long, good], "frames", 1)
+    assert [pdu.parse(m, np.complex64)[0]["counter"] for m in out] == [1] and block.dropped == 1
+
+
+def test_image_sink_memory_is_bounded_over_a_long_run(tmp_path):
+    """Many more images than it keeps: running sums give the summary, the lists stay bounded."""
+    sink = image_sink(quiet=True, ssim=False, out_dir=str(tmp_path))
+    count = 16 * (3 * sink_module.RESULTS_KEPT // 16)
+    for start in range(0, count, 16):
+        for position, image_id in enumerate(range(start, start + 16)):
+            sink.handle_sent(image_pdu(image_id))
+            sink.handle_received(image_pdu(image_id, snr_db=10.0, symbols=256,
+                                           frame_images=16, frame_position=position))
+    sink.stop()
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert (summary["sent"], summary["received"], summary["lost"]) == (count, count, 0)
+    assert summary["mean_snr_est_db"] == 10.0 and summary["mean_symbols_per_image"] == 256
+    assert len(summary["images"]) == sink_module.RESULTS_KEPT and summary["images"][-1]["image_id"] == count - 1
+    assert len(sink.results) <= 2 * sink_module.RESULTS_KEPT and len(sink.sent) == 0
+    assert len(sink.mosaic) == sink_module.MOSAIC_IMAGES
+
+
+def test_replay_that_decodes_nothing_is_a_failure(tmp_path):
+    """The capture's frames carry DA-DJSCC 1/12's model id: a 1/6 receiver decodes none."""
+    capture = REPO / "captures" / "software-channel_awgn_snr10db.sigmf-meta"
+    result = subprocess.run([sys.executable, str(REPO / "flowgraphs" / "replay.py"), str(capture),
+                             "--model", "da-djscc_1-6"], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1].startswith("error: no image of the capture was decoded")
