@@ -7,7 +7,7 @@
 # GNU Radio Python Flow Graph
 # Title: gr-djscc loopback (Qt GUI)
 # Author: gr-djscc
-# Description: The loopback, live and paced at the sample rate: spectrum of the channel output, constellation of the equalized payload symbols, sent over received images. Drag the SNR slider.
+# Description: The loopback, live and paced at the sample rate: spectrum of the channel output, constellation of the equalized payload symbols, sent over received images with each image's PSNR and the SNR estimate (numbers and a time plot). Drag the SNR slider.
 # GNU Radio version: 3.10.5.1
 
 from packaging.version import Version as StrictVersion
@@ -41,6 +41,15 @@ from gnuradio.qtgui import Range, RangeWidget
 from PyQt5 import QtCore
 
 
+def snipfcn_open_showing_everything(self):
+    # Open at the size the widgets need (the scroll area alone asks for about 550x370).
+    margins = self.top_scroll_layout.contentsMargins()
+    needed = self.top_widget.sizeHint() + Qt.QSize(margins.left() + margins.right(), margins.top() + margins.bottom())
+    self.resize(needed.expandedTo(self.size()))
+
+
+def snippets_main_after_init(tb):
+    snipfcn_open_showing_everything(tb)
 
 from gnuradio import qtgui
 
@@ -200,7 +209,7 @@ class loopback_gui(gr.top_block, Qt.QWidget):
             self.top_grid_layout.setColumnStretch(c, 1)
         self.djscc_transmitter_0 = djscc_blocks.transmitter(model=model, snr_db=snr_db, images_per_frame=images_per_frame, gap=1000, tail=4000, fill=True, threads=1)
         self.djscc_receiver_0 = djscc_blocks.receiver(model=model, sample_rate=samp_rate, threshold=0.1, dc_block=True, image_size=32, capture_path='', center_frequency=0, hardware='software channel', description='', settings='{}', threads=1)
-        self.djscc_image_view_0 = djscc_image_view(columns=8, scale=4)
+        self.djscc_image_view_0 = djscc_image_view(columns=8, scale=3, image_size=32, true_snr_db=snr_db)
         self._djscc_image_view_0_win = self.djscc_image_view_0
         self.top_grid_layout.addWidget(self._djscc_image_view_0_win, 2, 0, 1, 2)
         for r in range(2, 3):
@@ -208,7 +217,6 @@ class loopback_gui(gr.top_block, Qt.QWidget):
         for c in range(0, 2):
             self.top_grid_layout.setColumnStretch(c, 1)
         self.djscc_image_source_0 = djscc_blocks.image_source(dataset=dataset, count=0, rate=images_per_second, first=0, repeat=True)
-        self.djscc_image_sink_0 = djscc_blocks.image_sink(out_dir='', true_snr_db=float('nan'), quiet=False, idle_timeout=3.0, ssim=True)
         self.channels_fading_model_0 = channels.fading_model( 8, (doppler_hz / samp_rate), False, 4.0, (seed + 1) )
         self.channels_channel_model_0 = channels.channel_model(
             noise_voltage=(10 ** (-snr_db / 20)),
@@ -225,10 +233,8 @@ class loopback_gui(gr.top_block, Qt.QWidget):
         ##################################################
         # Connections
         ##################################################
-        self.msg_connect((self.djscc_image_source_0, 'images'), (self.djscc_image_sink_0, 'reference'))
         self.msg_connect((self.djscc_image_source_0, 'images'), (self.djscc_image_view_0, 'reference'))
         self.msg_connect((self.djscc_image_source_0, 'images'), (self.djscc_transmitter_0, 'images'))
-        self.msg_connect((self.djscc_receiver_0, 'images'), (self.djscc_image_sink_0, 'images'))
         self.msg_connect((self.djscc_receiver_0, 'images'), (self.djscc_image_view_0, 'images'))
         self.msg_connect((self.djscc_receiver_0, 'csi'), (self.djscc_transmitter_0, 'csi'))
         self.msg_connect((self.djscc_receiver_0, 'frames'), (self.qtgui_const_sink_x_0, 'in'))
@@ -323,12 +329,13 @@ class loopback_gui(gr.top_block, Qt.QWidget):
     def set_snr_db(self, snr_db):
         self.snr_db = snr_db
         self.channels_channel_model_0.set_noise_voltage((10 ** (-self.snr_db / 20)))
+        self.djscc_image_view_0.set_true_snr_db(self.snr_db)
         self.djscc_transmitter_0.set_snr_db(self.snr_db)
 
 
 
 def argument_parser():
-    description = 'The loopback, live and paced at the sample rate: spectrum of the channel output, constellation of the equalized payload symbols, sent over received images. Drag the SNR slider.'
+    description = "The loopback, live and paced at the sample rate: spectrum of the channel output, constellation of the equalized payload symbols, sent over received images with each image's PSNR and the SNR estimate (numbers and a time plot). Drag the SNR slider."
     parser = ArgumentParser(description=description)
     parser.add_argument(
         "--cfo-hz", dest="cfo_hz", type=eng_float, default=eng_notation.num_to_str(float(1000)),
@@ -373,7 +380,7 @@ def main(top_block_cls=loopback_gui, options=None):
     qapp = Qt.QApplication(sys.argv)
 
     tb = top_block_cls(cfo_hz=options.cfo_hz, clock_ppm=options.clock_ppm, fading=options.fading, doppler_hz=options.doppler_hz, model=options.model, dataset=options.dataset, images_per_second=options.images_per_second, images_per_frame=options.images_per_frame, seed=options.seed, samp_rate=options.samp_rate)
-
+    snippets_main_after_init(tb)
     tb.start()
 
     tb.show()

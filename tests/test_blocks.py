@@ -249,4 +249,4 @@ def test_image_view_shows_sent_over_received(monkeypatch):
     canvas = view.mosaic()
     assert canvas.shape == (128, 128, 3)
     assert np.array_equal(canvas[:64:2, 64::2], SAMPLES[5]) and np.array_equal(canvas[64::2, 64::2], noisy)
-    assert view.pixmap().width() == 128
+    assert view.picture.pixmap().width() == 128
