@@ -7,7 +7,7 @@
 # GNU Radio Python Flow Graph
 # Title: gr-djscc loopback
 # Author: gr-djscc
-# Description: Images -> DJSCC encoder -> burst PHY -> GNU Radio channel model (noise, CFO, clock offset, optional Rayleigh fading) -> burst receiver (pilot-based SNR) -> DA-DJSCC decoder -> metrics. Headless; runs to completion.
+# Description: Images -> DJSCC encoder -> burst PHY -> GNU Radio channel blocks (optional Rayleigh fading, noise, CFO, clock offset, echo taps, IQ imbalance, phase noise, DC) -> receiver (DC blocker, burst receiver, DA-DJSCC decoder) -> metrics. Headless; runs to completion.
 # GNU Radio version: 3.10.5.1
 
 from djscc import blocks as djscc_blocks
@@ -21,7 +21,7 @@ import signal
 from argparse import ArgumentParser
 from gnuradio.eng_arg import eng_float, intx
 from gnuradio import eng_notation
-import json
+import cmath, json, math
 
 
 def snipfcn_snippet_0(self):
@@ -35,7 +35,7 @@ def snippets_main_after_start(tb):
 
 class loopback(gr.top_block):
 
-    def __init__(self, snr_db=10, cfo_hz=1000, clock_ppm=20, fading=0, doppler_hz=10, model='da-djscc_1-12', dataset='samples', num_images=16, images_per_frame=16, seed=0, out_dir='out/loopback', samp_rate=2e6, capture=''):
+    def __init__(self, snr_db=10, cfo_hz=1000, clock_ppm=20, fading=0, doppler_hz=10, model='da-djscc_1-12', dataset='samples', num_images=16, images_per_frame=16, seed=0, out_dir='out/loopback', samp_rate=2e6, capture='', taps='1.0', dc_dbc=(-200), phase_noise_deg=0, iq_db=0, iq_deg=0):
         gr.top_block.__init__(self, "gr-djscc loopback", catch_exceptions=True)
 
         ##################################################
@@ -54,28 +54,37 @@ class loopback(gr.top_block):
         self.out_dir = out_dir
         self.samp_rate = samp_rate
         self.capture = capture
+        self.taps = taps
+        self.dc_dbc = dc_dbc
+        self.phase_noise_deg = phase_noise_deg
+        self.iq_db = iq_db
+        self.iq_deg = iq_deg
 
         ##################################################
         # Blocks
         ##################################################
 
-        self.djscc_transmitter_0 = djscc_blocks.transmitter(model=model, snr_db=snr_db, images_per_frame=images_per_frame, gap=1000, tail=4000, fill=False, threads=1)
-        self.djscc_receiver_0 = djscc_blocks.receiver(model=model, sample_rate=samp_rate, threshold=0.1, dc_block=True, image_size=32, capture_path=capture, center_frequency=0, hardware='software channel', description="gr-djscc loopback through GNU Radio's channel model", settings=json.dumps(dict(snr_db=snr_db, cfo_hz=cfo_hz, clock_ppm=clock_ppm, fading=fading, doppler_hz=doppler_hz, model=model, dataset=dataset, num_images=num_images, images_per_frame=images_per_frame, seed=seed)), threads=1)
+        self.djscc_transmitter_0 = djscc_blocks.transmitter(model=model, snr_db=snr_db, images_per_frame=images_per_frame, gap=1000, tail=4000, fill=False, lead=65536, threads=1)
+        self.djscc_receiver_0 = djscc_blocks.receiver(model=model, sample_rate=samp_rate, threshold=0.1, dc_block=True, image_size=32, capture_path=capture, center_frequency=0, hardware='software channel', description="gr-djscc loopback through GNU Radio's channel model", settings=json.dumps(dict(snr_db=snr_db, cfo_hz=cfo_hz, clock_ppm=clock_ppm, fading=fading, doppler_hz=doppler_hz, taps=taps, dc_dbc=dc_dbc, phase_noise_deg=phase_noise_deg, iq_db=iq_db, iq_deg=iq_deg, model=model, dataset=dataset, num_images=num_images, images_per_frame=images_per_frame, seed=seed)), threads=1)
         self.djscc_image_source_0 = djscc_blocks.image_source(dataset=dataset, count=num_images, rate=0, first=0, repeat=False)
         self.djscc_image_sink_0 = djscc_blocks.image_sink(out_dir=out_dir, true_snr_db=snr_db, quiet=False, idle_timeout=3.0, ssim=True)
+        self.channels_phase_noise_gen_0 = channels.phase_noise_gen(math.radians(phase_noise_deg) / math.sqrt(0.0005), 0.001)
+        self.channels_iqbal_gen_0 = channels.iqbal_gen(iq_db, iq_deg, 0)
         self.channels_fading_model_0 = channels.fading_model( 8, (doppler_hz / samp_rate), False, 4.0, (seed + 1) )
         self.channels_fading_model_0.set_min_output_buffer(65536)
         self.channels_channel_model_0 = channels.channel_model(
             noise_voltage=(10 ** (-snr_db / 20)),
             frequency_offset=(cfo_hz / samp_rate),
             epsilon=(1.0 + clock_ppm * 1e-6),
-            taps=[1.0],
+            taps=[float(tap) for tap in taps.split(',')],
             noise_seed=seed,
             block_tags=False)
         self.channels_channel_model_0.set_min_output_buffer(65536)
         self.blocks_selector_0 = blocks.selector(gr.sizeof_gr_complex*1,1 if fading else 0,0)
         self.blocks_selector_0.set_enabled(True)
         self.blocks_selector_0.set_min_output_buffer(65536)
+        self.blocks_add_const_vxx_0 = blocks.add_const_cc(math.sqrt(0.25 * 10 ** (dc_dbc / 10)) * cmath.exp(0.7j))
+        self.blocks_add_const_vxx_0.set_min_output_buffer(65536)
 
 
         ##################################################
@@ -85,9 +94,12 @@ class loopback(gr.top_block):
         self.msg_connect((self.djscc_image_source_0, 'images'), (self.djscc_transmitter_0, 'images'))
         self.msg_connect((self.djscc_receiver_0, 'images'), (self.djscc_image_sink_0, 'images'))
         self.msg_connect((self.djscc_receiver_0, 'csi'), (self.djscc_transmitter_0, 'csi'))
+        self.connect((self.blocks_add_const_vxx_0, 0), (self.djscc_receiver_0, 0))
         self.connect((self.blocks_selector_0, 0), (self.channels_channel_model_0, 0))
-        self.connect((self.channels_channel_model_0, 0), (self.djscc_receiver_0, 0))
+        self.connect((self.channels_channel_model_0, 0), (self.channels_iqbal_gen_0, 0))
         self.connect((self.channels_fading_model_0, 0), (self.blocks_selector_0, 1))
+        self.connect((self.channels_iqbal_gen_0, 0), (self.channels_phase_noise_gen_0, 0))
+        self.connect((self.channels_phase_noise_gen_0, 0), (self.blocks_add_const_vxx_0, 0))
         self.connect((self.djscc_transmitter_0, 0), (self.blocks_selector_0, 0))
         self.connect((self.djscc_transmitter_0, 0), (self.channels_fading_model_0, 0))
 
@@ -178,10 +190,44 @@ class loopback(gr.top_block):
     def set_capture(self, capture):
         self.capture = capture
 
+    def get_taps(self):
+        return self.taps
+
+    def set_taps(self, taps):
+        self.taps = taps
+
+    def get_dc_dbc(self):
+        return self.dc_dbc
+
+    def set_dc_dbc(self, dc_dbc):
+        self.dc_dbc = dc_dbc
+        self.blocks_add_const_vxx_0.set_k(math.sqrt(0.25 * 10 ** (self.dc_dbc / 10)) * cmath.exp(0.7j))
+
+    def get_phase_noise_deg(self):
+        return self.phase_noise_deg
+
+    def set_phase_noise_deg(self, phase_noise_deg):
+        self.phase_noise_deg = phase_noise_deg
+        self.channels_phase_noise_gen_0.set_noise_mag(math.radians(self.phase_noise_deg) / math.sqrt(0.0005))
+
+    def get_iq_db(self):
+        return self.iq_db
+
+    def set_iq_db(self, iq_db):
+        self.iq_db = iq_db
+        self.channels_iqbal_gen_0.set_magnitude(self.iq_db)
+
+    def get_iq_deg(self):
+        return self.iq_deg
+
+    def set_iq_deg(self, iq_deg):
+        self.iq_deg = iq_deg
+        self.channels_iqbal_gen_0.set_phase(self.iq_deg)
+
 
 
 def argument_parser():
-    description = 'Images -> DJSCC encoder -> burst PHY -> GNU Radio channel model (noise, CFO, clock offset, optional Rayleigh fading) -> burst receiver (pilot-based SNR) -> DA-DJSCC decoder -> metrics. Headless; runs to completion.'
+    description = 'Images -> DJSCC encoder -> burst PHY -> GNU Radio channel blocks (optional Rayleigh fading, noise, CFO, clock offset, echo taps, IQ imbalance, phase noise, DC) -> receiver (DC blocker, burst receiver, DA-DJSCC decoder) -> metrics. Headless; runs to completion.'
     parser = ArgumentParser(description=description)
     parser.add_argument(
         "-s", "--snr-db", dest="snr_db", type=eng_float, default=eng_notation.num_to_str(float(10)),
@@ -222,13 +268,28 @@ def argument_parser():
     parser.add_argument(
         "--capture", dest="capture", type=str, default='',
         help="Set SigMF capture path (empty: none) [default=%(default)r]")
+    parser.add_argument(
+        "--taps", dest="taps", type=str, default='1.0',
+        help="Set Channel taps at the sample rate (comma separated) [default=%(default)r]")
+    parser.add_argument(
+        "--dc-dbc", dest="dc_dbc", type=eng_float, default=eng_notation.num_to_str(float((-200))),
+        help="Set DC offset (dBc; -200 = none) [default=%(default)r]")
+    parser.add_argument(
+        "--phase-noise-deg", dest="phase_noise_deg", type=eng_float, default=eng_notation.num_to_str(float(0)),
+        help="Set Phase noise (deg RMS) [default=%(default)r]")
+    parser.add_argument(
+        "--iq-db", dest="iq_db", type=eng_float, default=eng_notation.num_to_str(float(0)),
+        help="Set IQ imbalance, magnitude (dB) [default=%(default)r]")
+    parser.add_argument(
+        "--iq-deg", dest="iq_deg", type=eng_float, default=eng_notation.num_to_str(float(0)),
+        help="Set IQ imbalance, phase (deg) [default=%(default)r]")
     return parser
 
 
 def main(top_block_cls=loopback, options=None):
     if options is None:
         options = argument_parser().parse_args()
-    tb = top_block_cls(snr_db=options.snr_db, cfo_hz=options.cfo_hz, clock_ppm=options.clock_ppm, fading=options.fading, doppler_hz=options.doppler_hz, model=options.model, dataset=options.dataset, num_images=options.num_images, images_per_frame=options.images_per_frame, seed=options.seed, out_dir=options.out_dir, samp_rate=options.samp_rate, capture=options.capture)
+    tb = top_block_cls(snr_db=options.snr_db, cfo_hz=options.cfo_hz, clock_ppm=options.clock_ppm, fading=options.fading, doppler_hz=options.doppler_hz, model=options.model, dataset=options.dataset, num_images=options.num_images, images_per_frame=options.images_per_frame, seed=options.seed, out_dir=options.out_dir, samp_rate=options.samp_rate, capture=options.capture, taps=options.taps, dc_dbc=options.dc_dbc, phase_noise_deg=options.phase_noise_deg, iq_db=options.iq_db, iq_deg=options.iq_deg)
 
     def sig_handler(sig=None, frame=None):
         tb.stop()

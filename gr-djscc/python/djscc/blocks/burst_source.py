@@ -3,7 +3,9 @@
 Where the stream goes through a software channel, the gaps become noise, so the receiver
 has to find each burst for itself. After the end-of-stream PDU it sends ``tail`` zeros and
 finishes, which ends a run-to-completion flowgraph. With ``fill`` it sends zeros while it
-has no burst to send: a radio sink needs an unbroken stream, and paces it.
+has no burst to send: a radio sink needs an unbroken stream, and paces it. ``lead`` zeros
+come before the first burst: a receiver listens before a transmitter starts, and its DC
+blocker has settled by then.
 """
 
 import collections
@@ -16,10 +18,10 @@ from djscc.blocks import pdu
 
 
 class burst_source(gr.sync_block):
-    def __init__(self, gap: int = 1000, tail: int = 4000, fill: bool = False):
+    def __init__(self, gap: int = 1000, tail: int = 4000, fill: bool = False, lead: int = 0):
         gr.sync_block.__init__(self, name="djscc_burst_source", in_sig=None, out_sig=[np.complex64])
         self.gap, self.tail, self.fill = int(gap), int(tail), bool(fill)
-        self.queue: collections.deque[np.ndarray] = collections.deque()
+        self.queue: collections.deque[np.ndarray] = collections.deque([np.zeros(int(lead), np.complex64)])
         self.current = np.zeros(0, np.complex64)
         self.finished = False
         self.bursts = 0

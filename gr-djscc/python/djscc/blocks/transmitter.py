@@ -20,16 +20,17 @@ class transmitter(gr.hier_block2):
     """Message in "images" (and optional "csi", the feedback link); complex samples out.
 
     ``fill``: zeros between bursts, for a radio sink that needs an unbroken stream; without
-    it the stream ends ``tail`` zeros after the image source's end-of-stream PDU."""
+    it the stream ends ``tail`` zeros after the image source's end-of-stream PDU. ``lead``
+    zeros come before the first burst (burst_source)."""
 
     def __init__(self, model: str = "da-djscc_1-12", snr_db: float = 10.0, images_per_frame: int = 16,
                  sps: int = FrameFormat.sps, rolloff: float = FrameFormat.rolloff, gap: int = 1000,
-                 tail: int = 4000, fill: bool = False, threads: int = 1):
+                 tail: int = 4000, fill: bool = False, lead: int = 0, threads: int = 1):
         gr.hier_block2.__init__(self, "djscc_transmitter", gr.io_signature(0, 0, 0),
                                 gr.io_signature(1, 1, gr.sizeof_gr_complex))
         self.encoder = encoder(model=model, snr_db=snr_db, threads=threads, batch=images_per_frame)
         self.framer = framer(images_per_frame=images_per_frame, sps=sps, rolloff=rolloff)
-        self.burst_source = burst_source(gap=gap, tail=tail, fill=fill)
+        self.burst_source = burst_source(gap=gap, tail=tail, fill=fill, lead=lead)
         self.burst_source.set_min_output_buffer(STREAM_BUFFER)
         for port in ("images", "csi"):
             self.message_port_register_hier_in(port)
