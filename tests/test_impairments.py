@@ -18,8 +18,8 @@ IMPAIRMENTS = {
     "clock +100 ppm": ({"epsilon": 1 + 100e-6}, [], 0.5, 0.5),
     # a linear equalizer's noise enhancement on 1 + 0.5 D^2: ~1.25 dB even when ideal
     "echo 0.5 two symbols late": ({"taps": [1, 0, 0, 0, 0, 0, 0, 0, 0.5]}, [], 2.0, 0.5),
-    # the IQ image is under-counted by 0.6 dB (the header's real chips cannot train the
-    # widely linear equalizer): a known limit, issue 12's note
+    # the widely linear equalizer's SINR is over-estimated by up to 0.8 dB: a known limit
+    # (issue 12's note); the header's real chips leave its image taps poorly trained
     "iq imbalance 1 dB 5 deg": ({}, [lambda: channels.iqbal_gen(1.0, 5.0, 0)], 1.0, 0.8),
     "dc +12 dBc": ({}, [lambda: blocks.add_const_cc(0.5 * 10 ** (12 / 20) * np.exp(1j))], 0.5, 0.5),
 }

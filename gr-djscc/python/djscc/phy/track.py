@@ -163,8 +163,8 @@ def track(equalized: np.ndarray, pilot_at: np.ndarray, pilots: np.ndarray,
     errors, gains, counts, window = best
     noise = errors * (counts - 1) / counts  # a leave-one-out error is the noise times c / (c - 1)
     trained = np.abs(train_residual) ** 2
-    if len(trained) and noise.mean() < trained.mean() * (1 + 3 / np.sqrt(len(noise))):
-        # the pilots see no more than the training symbols did (a static channel): pool them all
+    if len(trained) and abs(np.log(noise.mean() / max(trained.mean(), 1e-30))) < 3 / np.sqrt(len(noise)):
+        # the pilots and the training symbols see the same noise (a static channel): pool them
         noise = np.full(len(noise), (noise.sum() + trained.sum()) / (len(noise) + len(trained)))
     else:  # tracking error on top of the noise: measured locally, on the pilots alone
         sums, windows = _centered_sum(noise, NOISE_WINDOW)
