@@ -21,12 +21,14 @@ import signal
 from argparse import ArgumentParser
 from gnuradio.eng_arg import eng_float, intx
 from gnuradio import eng_notation
-import cmath, json, math
+import cmath, json, math, sys
 
 
 def snipfcn_snippet_0(self):
     self.djscc_image_sink_0.wait_until_done()
     self.stop()
+    self.wait()
+    self.djscc_image_sink_0.summary()["received"] or sys.exit("error: no image arrived (see the burst receiver's counts above)")
 
 
 def snippets_main_after_start(tb):

@@ -141,3 +141,11 @@ def test_replay_that_decodes_nothing_is_a_failure(tmp_path):
                              "--model", "da-djscc_1-6"], capture_output=True, text=True, timeout=120)
     assert result.returncode == 1
     assert result.stderr.strip().splitlines()[-1].startswith("error: no image of the capture was decoded")
+
+
+def test_a_loopback_that_delivers_nothing_is_a_failure(tmp_path):
+    """-15 dB: no frame is found, so no image arrives; the run says so and exits 1."""
+    result = subprocess.run([sys.executable, str(LOOPBACK), "--num-images", "2", "--snr-db", "-15",
+                             "--out-dir", str(tmp_path)], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1].startswith("error: no image arrived")
