@@ -155,7 +155,7 @@ class image_sink(gr.basic_block):
             if not self.quiet:
                 print(f"image {result['image_id']:5d}: PSNR {result.get('psnr_db', float('nan')):6.2f} dB  "
                       f"SSIM {result.get('ssim', float('nan')):.3f}  SNR est {result['snr_est_db']:6.2f} dB"
-                      f" (true {self.true_snr_db:g})  {result['symbols']} symbols", flush=True)
+                      f"{self._true_snr(' (true {:g})')}  {result['symbols']} symbols", flush=True)
         with self.activity:
             for result, image, reference in zip(results, images, references):
                 self._count(result)
@@ -186,6 +186,10 @@ class image_sink(gr.basic_block):
         if math.isfinite(result["snr_est_db"]):
             totals["snr_estimates"] += 1
             totals["snr_est_db"] += result["snr_est_db"]
+
+    def _true_snr(self, template: str) -> str:
+        """The true SNR in ``template``, or nothing where it is not known (over the air)."""
+        return "" if np.isnan(self.true_snr_db) else template.format(self.true_snr_db)
 
     def summary(self) -> dict:
         with self.activity:
@@ -221,7 +225,7 @@ class image_sink(gr.basic_block):
         unmatched = f", {summary['unmatched']} unmatched" if summary["unmatched"] else ""
         print(f"summary: {summary['received']}/{summary['sent']} images{unmatched}, mean PSNR "
               f"{summary['mean_psnr_db']} dB, mean SSIM {summary['mean_ssim']}, mean SNR estimate "
-              f"{summary['mean_snr_est_db']} dB (true {self.true_snr_db:g} dB)", flush=True)
+              f"{summary['mean_snr_est_db']} dB{self._true_snr(' (true {:g} dB)')}", flush=True)
         if summary["received"] == 0:
             gr.log.error(f"djscc image_sink: no image arrived ({summary['sent']} sent, "
                          f"{summary['unmatched']} unmatched, {summary['bad_pdus']} bad PDUs)")
