@@ -175,6 +175,31 @@ def false_frames(seconds: float, seed: int) -> dict:
             "receiver_msps_on_noise": round(stats["samples"] / (time.perf_counter() - started) / 1e6, 2)}
 
 
+def table(result: dict) -> str:
+    """The scenarios and the detection figures as the Markdown the README links to."""
+    lines = [f"# The link on real radios' impairments ({result['model']}, {result['images']} images, "
+             f"{result['images_per_frame']} a frame, {result['machine']})", "",
+             "Made by `benchmarks/impairments.py`; \"true SINR\" is the payload against the symbols "
+             "sent, \"AWGN at that SINR\" the torch channel's PSNR at it.", "",
+             "| scenario | frames | PSNR | first / last image | true SINR | estimate error | "
+             "AWGN at that SINR | equalizer |", "|---|---|---|---|---|---|---|---|"]
+    for name, row in result["scenarios"].items():
+        if "psnr_db" not in row:
+            lines.append(f"| {name} | {row['frames_found']}/{row['frames_sent']} | | | | | | |")
+            continue
+        lines.append(f"| {name} | {row['frames_found']}/{row['frames_sent']} | {row['psnr_db']:.2f} | "
+                     f"{row['psnr_first_image_db']:.2f} / {row['psnr_last_image_db']:.2f} | "
+                     f"{row['true_sinr_db']:.2f} | {row['sinr_estimate_error_db']:+.2f} | "
+                     f"{row['psnr_awgn_at_true_sinr_db']:.2f} | {', '.join(row['equalizers'])} |")
+    lines += ["", "| SNR | CFO | frames | received |", "|---|---|---|---|"]
+    lines += [f"| {r['snr_db']} dB | {r['cfo_hz'] / 1e3:+.0f} kHz | {r['frames']} | {100 * r['detection_rate']:.1f} % |"
+              for r in result["detection_over_cfo"]]
+    noise = result["false_frames"]
+    lines += ["", f"False frames in {noise['noise_seconds_at_2msps']:g} s of noise at 2 Msps: {noise['frames']} "
+              f"({noise['detections']} preambles verified; the receiver ran at {noise['receiver_msps_on_noise']} Msps)."]
+    return "\n".join(lines) + "\n"
+
+
 def plot(result: dict, path: Path) -> None:
     import matplotlib
     matplotlib.use("Agg")
@@ -235,8 +260,9 @@ def main() -> None:
     print(result["false_frames"])
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.with_suffix(".json").write_text(json.dumps(result, indent=1) + "\n")
+    args.out.with_suffix(".md").write_text(table(result))
     plot(result, args.out.with_suffix(".png"))
-    print(f"wrote {args.out}.json and .png")
+    print(f"wrote {args.out}.json, .md and .png")
 
 
 if __name__ == "__main__":
