@@ -1,20 +1,20 @@
-"""Real time: the unthrottled loopback flowgraph's sustained sample rate and images per
-second on this machine, and whether anything was dropped. Writes realtime.{json,png}.
+"""Real time: the unthrottled loopback's sustained sample rate and images per second on
+this machine, and whether anything was dropped. Writes realtime.{json,png}.
 
-Runs flowgraphs/loopback.py's top block (encoder, framer, channel model, burst receiver,
-decoder, image sink: the whole chain on the GNU Radio runtime) as fast as it goes, for
-several images-per-frame settings, with the burst source filling the gaps with zeros as it
-does in front of a radio: the receiver must search a continuous stream, as it would at a
-radio's sample rate (a HackRF: at least 2 Msps), while the codec encodes and decodes. Two
-loads: images offered as fast as the chain takes them (its image throughput), and at 110
-images/s, above the target's 100 (the sample rate it sustains while decoding them, and
-whether it keeps up); each with the sink's per-image SSIM on (the loopback's default) and off.
+Runs the loopback's chain on the GNU Radio runtime (image source, transmitter, GNU Radio's
+channel model with the loopback's SNR, CFO and clock offset, receiver, image sink) as fast as
+it goes, for several images-per-frame settings, with the transmitter filling the gaps with
+zeros as it does in front of a radio: the receiver must search a continuous stream, as it
+would at a radio's sample rate (a HackRF: at least 2 Msps), while the codec encodes and
+decodes. Two loads: images offered as fast as the chain takes them (its image throughput),
+and at 110 images/s, above the target's 100 (the sample rate it sustains while decoding
+them, and whether it keeps up); each with the sink's per-image SSIM on (the loopback's
+default) and off.
 
   .venv/bin/python benchmarks/realtime.py [--data ../shared/data/cifar10/cifar10_exact.npz]
 """
 
 import argparse
-import importlib.util
 import json
 import os
 import platform
@@ -22,34 +22,48 @@ import time
 from pathlib import Path
 
 import torch
+from gnuradio import channels, gr
 
-REPO = Path(__file__).resolve().parents[1]
+from djscc import blocks as djscc_blocks
+
 RESULTS = Path(__file__).resolve().parent / "results"
+MODEL = "da-djscc_1-12"
+SAMPLE_RATE = 2e6
+CFO_HZ, CLOCK_PPM = 1000.0, 20.0  # the loopback's defaults
+STREAM_BUFFER = 65536  # samples between the streaming blocks, as in the loopback
+LEAD = 65536  # zeros before the first burst: the receiver's DC blocker settles first
 
 
-def loopback_class():
-    spec = importlib.util.spec_from_file_location("loopback", REPO / "flowgraphs" / "loopback.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.loopback
+class UnthrottledLoopback(gr.top_block):
+    """Images -> transmitter -> channel model -> receiver -> image sink, unthrottled."""
+
+    def __init__(self, data: str, images_per_frame: int, image_rate: float, ssim: bool, snr_db: float):
+        gr.top_block.__init__(self, "gr-djscc real time", catch_exceptions=True)
+        self.source = djscc_blocks.image_source(dataset=data, count=0, rate=image_rate)
+        self.transmitter = djscc_blocks.transmitter(model=MODEL, snr_db=snr_db, images_per_frame=images_per_frame,
+                                                    fill=True, lead=LEAD)
+        self.channel = channels.channel_model(noise_voltage=10 ** (-snr_db / 20), frequency_offset=CFO_HZ / SAMPLE_RATE,
+                                              epsilon=1.0 + CLOCK_PPM * 1e-6, taps=[1.0], noise_seed=0)
+        self.channel.set_min_output_buffer(STREAM_BUFFER)
+        self.receiver = djscc_blocks.receiver(model=MODEL, sample_rate=SAMPLE_RATE)
+        self.sink = djscc_blocks.image_sink(true_snr_db=snr_db, quiet=True, ssim=ssim)
+        self.msg_connect(self.source, "images", self.sink, "reference")
+        self.msg_connect(self.source, "images", self.transmitter, "images")
+        self.msg_connect(self.receiver, "images", self.sink, "images")
+        self.msg_connect(self.receiver, "csi", self.transmitter, "csi")
+        self.connect(self.transmitter, self.channel, self.receiver)
 
 
-def run_once(top_block_class, data: str, images_per_frame: int, image_rate: float,
-             ssim: bool, snr_db: float) -> dict:
-    top = top_block_class(snr_db=snr_db, dataset=data, num_images=0, images_per_frame=images_per_frame,
-                          out_dir="", model="da-djscc_1-12")
-    top.djscc_image_source_0.rate = image_rate  # 0: as fast as the chain takes them
-    top.djscc_image_sink_0.quiet = True
-    top.djscc_image_sink_0.ssim = ssim
-    top.djscc_transmitter_0.burst_source.fill = True  # a continuous stream, as in front of a radio sink
+def run_once(data: str, images_per_frame: int, image_rate: float, ssim: bool, snr_db: float) -> dict:
+    top = UnthrottledLoopback(data, images_per_frame, image_rate, ssim, snr_db)
     started, cpu_started = time.perf_counter(), time.process_time()
     top.start()
-    completed = top.djscc_image_sink_0.wait_until_done()
-    elapsed = time.perf_counter() - started - (0 if completed else top.djscc_image_sink_0.idle_timeout)
+    completed = top.sink.wait_until_done()
+    elapsed = time.perf_counter() - started - (0 if completed else top.sink.idle_timeout)
     cpu = time.process_time() - cpu_started
     top.stop()
     top.wait()
-    summary, stats = top.djscc_image_sink_0.summary(), top.djscc_receiver_0.stats()
+    summary, stats = top.sink.summary(), top.receiver.stats()
     return {
         "images_per_frame": images_per_frame, "offered_images_per_second": image_rate or "unlimited",
         "ssim": ssim,
@@ -97,14 +111,13 @@ def main() -> None:
     parser.add_argument("--snr-db", type=float, default=10.0)
     parser.add_argument("--out", type=Path, default=RESULTS / "realtime")
     args = parser.parse_args()
-    top_block_class = loopback_class()
     result = {"machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores",
               "torch_threads_per_block": 1, "data": args.data, "runs": []}
     for ssim in args.ssim:
         for image_rate in args.image_rates:
             for images_per_frame in args.images_per_frame:
-                result["runs"].append(run_once(top_block_class, args.data, images_per_frame,
-                                               image_rate, ssim == "on", args.snr_db))
+                result["runs"].append(run_once(args.data, images_per_frame, image_rate, ssim == "on",
+                                               args.snr_db))
                 print(result["runs"][-1], flush=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.with_suffix(".json").write_text(json.dumps(result, indent=1) + "\n")

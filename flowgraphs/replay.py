@@ -17,7 +17,6 @@ from gnuradio import blocks, gr
 
 from djscc import blocks as djscc_blocks
 from djscc import captures
-from djscc.blocks import pdu
 from djscc.data import load_images
 from djscc.errors import DjsccError
 from djscc.nn import zoo
@@ -35,8 +34,7 @@ def replay(capture: str, model: str | None, out_dir: str, sps: int, rolloff: flo
     sink = djscc_blocks.image_sink(out_dir=out_dir, true_snr_db=float(settings.get("snr_db", np.nan)))
     dataset = load_images(settings.get("dataset", "samples")).images
     for image_id in range(min(int(settings.get("num_images", len(dataset))), len(dataset))):
-        sink.handle_sent(pdu.make({"image_id": image_id, "height": dataset[image_id].shape[0],
-                                   "width": dataset[image_id].shape[1]}, dataset[image_id]))
+        sink.report.add_reference(image_id, dataset[image_id])
     top.connect(source, receiver)
     top.msg_connect(receiver, "images", sink, "images")
     print(f"replaying {captures.stem(capture)}: {len(samples)} samples at "

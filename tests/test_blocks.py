@@ -161,31 +161,12 @@ def test_image_sink_measures_against_the_sent_image(tmp_path, capsys):
     sink.handle_received(pdu.make({"image_id": 3, "height": 32, "width": 32, "snr_db": 9.8}, noisy))
     assert sink.wait_until_done(timeout=5)
     sink.stop()
-    result = sink.results[0]
+    result = sink.summary()["images"][0]
     reference = torch.from_numpy(SAMPLES[3]).float()
     expected_psnr = 10 * np.log10(255**2 / float(((torch.from_numpy(noisy).float() - reference) ** 2).mean()))
     assert result["psnr_db"] == pytest.approx(expected_psnr, abs=0.01) and result["ssim"] > 0.9
     assert "summary: 1/1 images" in capsys.readouterr().out
     assert (tmp_path / "summary.json").exists() and (tmp_path / "mosaic.png").exists()
-
-
-def test_image_sink_measures_a_frame_when_its_last_image_arrives():
-    """The decoder's images of one frame are measured in one batch: nothing before the last
-    one, then each image against its own reference; an unknown id gets no PSNR."""
-    sink = image_sink(quiet=True)
-    for image_id in (7, 8):
-        sink.handle_sent(image_pdu(image_id))
-    noisy = {i: np.clip(SAMPLES[i].astype(int) + 3 * (i - 6), 0, 255).astype(np.uint8) for i in (7, 8, 9)}
-    for position, image_id in enumerate((7, 8, 9)):
-        assert sink.results == []
-        sink.handle_received(pdu.make({"image_id": image_id, "height": 32, "width": 32,
-                                       "frame_images": 3, "frame_position": position}, noisy[image_id]))
-    assert [r["image_id"] for r in sink.results] == [7, 8, 9] and "psnr_db" not in sink.results[2]
-    for result in sink.results[:2]:
-        i = result["image_id"]
-        error = (noisy[i].astype(float) - SAMPLES[i].astype(float)) ** 2
-        assert result["psnr_db"] == pytest.approx(10 * np.log10(255**2 / error.mean()), abs=0.01)
-    assert sink.results[0]["psnr_db"] > sink.results[1]["psnr_db"]  # +3 vs +6 per pixel
 
 
 def test_image_sink_gives_up_when_the_link_goes_idle():

@@ -1,20 +1,32 @@
-"""Image fidelity on 8-bit pixels: per-image PSNR and SSIM (pytorch-msssim)."""
+"""8-bit images: the conversions between the pixels images travel as (uint8 (B, H, W, 3))
+and the tensors the models take (float (B, 3, H, W) in [0, 1]), and per-image PSNR and SSIM
+(pytorch-msssim) of uint8 (B, 3, H, W) tensors."""
 
-import math
-
+import numpy as np
 import torch
 from pytorch_msssim import ssim
 
 SSIM_MIN_SIDE = 11  # pytorch-msssim's Gaussian window is 11 pixels wide
 
 
-def psnr_from_mse(mse: float, peak: float = 1.0) -> float:
-    return 10.0 * math.log10(peak**2 / max(mse, 1e-12))
+def channels_first(pixels: np.ndarray) -> torch.Tensor:
+    """uint8 (B, H, W, 3) pixels -> uint8 (B, 3, H, W), sharing their memory."""
+    return torch.from_numpy(np.asarray(pixels)).permute(0, 3, 1, 2)
+
+
+def to_float(images: torch.Tensor) -> torch.Tensor:
+    """uint8 (B, 3, H, W) -> float in [0, 1], what the models take."""
+    return images.float() / 255.0
 
 
 def to_uint8(images: torch.Tensor) -> torch.Tensor:
-    """Float images in [0, 1] -> the 8-bit pixels a receiver would display."""
+    """Float images in [0, 1] -> the 8-bit pixels a receiver would display (B, 3, H, W)."""
     return (images.clamp(0, 1) * 255.0).round().to(torch.uint8)
+
+
+def to_pixels(images: torch.Tensor) -> np.ndarray:
+    """Float (B, 3, H, W) in [0, 1] -> uint8 (B, H, W, 3) pixels."""
+    return to_uint8(images).permute(0, 2, 3, 1).numpy()
 
 
 def psnr_db(mse: torch.Tensor, peak: float = 1.0) -> torch.Tensor:

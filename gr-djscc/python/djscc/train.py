@@ -27,7 +27,7 @@ from tqdm import tqdm
 from djscc import cli
 from djscc.data import load_images, random_crops
 from djscc.errors import InputError
-from djscc.metrics import psnr_from_mse
+from djscc.metrics import psnr_db
 from djscc.nn import zoo
 from djscc.nn.channels import make_channel
 from djscc.paths import add_suffix
@@ -208,12 +208,12 @@ def train(argv=None) -> int:
             scheduler.step()
             squared_error += F.mse_loss(output.detach(), batch).item() * len(index)
             seen += len(index)
-            bar.set_postfix(psnr=f"{psnr_from_mse(squared_error / seen):.2f}")
+            bar.set_postfix(psnr=f"{float(psnr_db(torch.tensor(squared_error / seen))):.2f}")
         if not np.isfinite(squared_error):
             raise InputError(f"training diverged in epoch {epoch + 1} (the loss is not finite); "
                              f"nothing saved for it: lower --lr ({args.lr:g})")
         if rank == 0:
-            history.append({"epoch": epoch + 1, "train_psnr_db": round(psnr_from_mse(squared_error / seen), 3),
+            history.append({"epoch": epoch + 1, "train_psnr_db": round(float(psnr_db(torch.tensor(squared_error / seen))), 3),
                             "lr": scheduler.get_last_lr()[0], "seconds": round(time.time() - started, 1)})
             print(json.dumps(history[-1]), flush=True)
             checkpoint.save(model, optimizer, scheduler, epoch + 1, history, generator)
