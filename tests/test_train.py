@@ -1,4 +1,4 @@
-"""djscc-train on CPU: a reduced run, resuming, folders, torchrun, bad input."""
+"""djscc-train and djscc-train-classifier on CPU: reduced runs, resuming, folders, torchrun, bad input."""
 
 import importlib.util
 import json
@@ -9,7 +9,7 @@ import sys
 import pytest
 import torch
 
-from djscc import train
+from djscc import train, train_classifier, training
 from djscc.nn import zoo
 
 
@@ -54,7 +54,7 @@ def test_stopped_run_resumes_from_its_checkpoint(tmp_path, capsys, monkeypatch):
     straight, _ = zoo.load(tmp_path / "straight" / "m")
 
     calls = {"count": 0}
-    original_augment = train.augment
+    original_augment = training.augment
 
     def augment_then_die(batch, generator):
         calls["count"] += 1
@@ -62,10 +62,10 @@ def test_stopped_run_resumes_from_its_checkpoint(tmp_path, capsys, monkeypatch):
             raise KeyboardInterrupt
         return original_augment(batch, generator)
 
-    monkeypatch.setattr(train, "augment", augment_then_die)
+    monkeypatch.setattr(training, "augment", augment_then_die)
     with pytest.raises(KeyboardInterrupt):
         run_train(tmp_path / "stopped", "--epochs", "4")
-    monkeypatch.setattr(train, "augment", original_augment)
+    monkeypatch.setattr(training, "augment", original_augment)
     capsys.readouterr()
     assert run_train(tmp_path / "stopped", "--epochs", "4") == 0
     out = capsys.readouterr().out
@@ -118,3 +118,19 @@ def test_torchrun_data_parallel_on_cpu(tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     card = zoo.read_card(tmp_path / "ddp")
     assert card["training"]["batch_size"] == 16 and "x2" in card["training"]["device"]
+
+
+def test_classifier_trains_and_resumes(tmp_path, capsys):
+    """Two epochs of the classifier; the same command again resumes after them, trains
+    nothing more and measures the test set."""
+    argv = ["--data", "samples", "--widths", "8", "8", "8", "8", "--batch-size", "16", "--threads", "2",
+            "--epochs", "2", "--out", str(tmp_path / "c")]
+    assert train_classifier.main(argv) == 0
+    history = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    assert [h["epoch"] for h in history] == [1, 2] and all(0 <= h["train_accuracy"] <= 1 for h in history)
+    assert train_classifier.main([*argv, "--test-data", "samples"]) == 0
+    out = capsys.readouterr().out
+    assert "after epoch 2" in out and not [line for line in out.splitlines() if line.startswith("{")]
+    _, card = zoo.load(tmp_path / "c")
+    (figure,) = card["figures"].values()
+    assert card["training"]["epochs"] == 2 and figure["images"] == 64 and 0 <= figure["accuracy"] <= 1

@@ -1,10 +1,9 @@
 """djscc-train: train a model of the zoo end to end over a simulated channel.
 
-The whole training set lives in memory (on the GPU when there is one) as uint8, and
-augmentation (flips, padded random crops) runs batched on the device: at this model size a
-DataLoader would be the bottleneck. A checkpoint is written after every epoch and a run
-started again with the same --out resumes from it. Under torchrun each process trains on its
-shard of every epoch (DistributedDataParallel).
+The training set lives in memory as uint8 and is augmented on the device (djscc.training's
+epoch loop, shared with djscc-train-classifier). A checkpoint is written after every epoch
+and a run started again with the same --out resumes from it. Under torchrun each process
+trains on its shard of every epoch (DistributedDataParallel).
 
 Example (reduced, CPU):
   djscc-train --arch da-djscc --data ../shared/data/cifar10/cifar10_exact.npz --epochs 2 \
@@ -15,24 +14,20 @@ import argparse
 import json
 import os
 import platform
-import time
 from pathlib import Path
 
 import numpy as np
 import torch
 import torch.distributed as dist
 import torch.nn.functional as F
-from tqdm import tqdm
 
 from djscc import cli
 from djscc.data import load_images, random_crops
 from djscc.errors import InputError
-from djscc.metrics import psnr_db
+from djscc.metrics import channels_first, psnr_db
 from djscc.nn import zoo
 from djscc.nn.channels import make_channel
-from djscc.paths import add_suffix
-
-CROP_PADDING = 2  # reflect-pad then crop back: small translations
+from djscc.training import steps_per_epoch, train_epochs
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -108,43 +103,6 @@ class TrainingObjective(torch.nn.Module):
         return self.model.training_loss(images, labels, self.channel, snr_db, generator)
 
 
-def augment(batch: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
-    """Random horizontal flips and padded random crops, per image, on the batch's device."""
-    size, device = batch.shape[-1], batch.device
-    flip = torch.rand(batch.shape[0], device=device, generator=generator) < 0.5
-    batch = torch.where(flip[:, None, None, None], batch.flip(-1), batch)
-    padded = F.pad(batch, [CROP_PADDING] * 4, mode="reflect")
-    offsets = torch.randint(0, 2 * CROP_PADDING + 1, (2, batch.shape[0]), device=device,
-                            generator=generator)
-    steps = torch.arange(size, device=device)
-    rows, cols = offsets[0][:, None] + steps, offsets[1][:, None] + steps
-    index = torch.arange(batch.shape[0], device=device)[:, None, None]
-    return padded.permute(0, 2, 3, 1)[index, rows[:, :, None], cols[:, None, :]].permute(0, 3, 1, 2)
-
-
-class Checkpoint:
-    """Everything a resumed run needs, written atomically after every epoch."""
-
-    def __init__(self, path: Path):
-        self.path = path
-
-    def save(self, model, optimizer, scheduler, epoch: int, history: list, generator) -> None:
-        state = {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
-                 "scheduler": scheduler.state_dict(), "epoch": epoch, "history": history,
-                 "generator": generator.get_state()}
-        temporary = add_suffix(self.path, ".tmp")
-        torch.save(state, temporary)
-        os.replace(temporary, self.path)
-
-    def load(self, model, optimizer, scheduler, generator) -> tuple[int, list]:
-        state = torch.load(self.path, map_location="cpu", weights_only=True)
-        model.load_state_dict(state["model"])
-        optimizer.load_state_dict(state["optimizer"])
-        scheduler.load_state_dict(state["scheduler"])
-        generator.set_state(state["generator"])
-        return state["epoch"], state["history"]
-
-
 def train(argv=None) -> int:
     args = parse_args(argv)
     cli.set_threads(args.threads)
@@ -161,24 +119,16 @@ def train(argv=None) -> int:
     rng = np.random.default_rng(args.seed)
 
     images, labels = load_training_set(args, rng)
-    images = torch.from_numpy(images).to(device).permute(0, 3, 1, 2)
+    images = channels_first(images).to(device)
     if labels is not None:
         labels = torch.from_numpy(labels.astype(np.int64)).to(device)
     model = zoo.build(args.arch, **{"latent_channels": args.latent_channels, **args.config}).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
-    steps_per_epoch = max(1, len(images) // (args.batch_size * world))
     scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(
-        optimizer, T_max=args.epochs * steps_per_epoch, eta_min=args.lr / 100)
+        optimizer, T_max=args.epochs * steps_per_epoch(len(images), args.batch_size, world), eta_min=args.lr / 100)
     generator = torch.Generator(device=device).manual_seed(args.seed)
-
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    checkpoint = Checkpoint(add_suffix(out, ".ckpt.pt"))
-    start_epoch, history = 0, []
-    if checkpoint.path.exists() and not args.restart:
-        start_epoch, history = checkpoint.load(model, optimizer, scheduler, generator)
-        if rank == 0:
-            print(f"resuming {checkpoint.path} after epoch {start_epoch}")
 
     objective = TrainingObjective(model, make_channel(args.channel))
     if distributed:
@@ -187,37 +137,18 @@ def train(argv=None) -> int:
         objective = torch.compile(objective)
     low, high = args.snr_range
 
-    run_started = time.time()
-    for epoch in range(start_epoch, args.epochs):
-        if args.time_budget_min is not None and time.time() - run_started >= 60 * args.time_budget_min:
-            break
-        model.train()
-        started = time.time()
-        order = torch.randperm(len(images), device=device, generator=generator)
-        order = order[: steps_per_epoch * args.batch_size * world][rank::world]
-        squared_error, seen = 0.0, 0
-        bar = tqdm(order.split(args.batch_size), desc=f"epoch {epoch + 1}/{args.epochs}",
-                   disable=rank != 0, leave=False)
-        for index in bar:
-            batch = augment(images[index].float().div_(255.0), generator)
-            snr_db = low + (high - low) * torch.rand(len(index), device=device, generator=generator)
-            loss, output = objective(batch, None if labels is None else labels[index], snr_db, generator)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            scheduler.step()
-            squared_error += F.mse_loss(output.detach(), batch).item() * len(index)
-            seen += len(index)
-            bar.set_postfix(psnr=f"{float(psnr_db(torch.tensor(squared_error / seen))):.2f}")
-        if not np.isfinite(squared_error):
-            raise InputError(f"training diverged in epoch {epoch + 1} (the loss is not finite); "
-                             f"nothing saved for it: lower --lr ({args.lr:g})")
-        if rank == 0:
-            history.append({"epoch": epoch + 1, "train_psnr_db": round(float(psnr_db(torch.tensor(squared_error / seen))), 3),
-                            "lr": scheduler.get_last_lr()[0], "seconds": round(time.time() - started, 1)})
-            print(json.dumps(history[-1]), flush=True)
-            checkpoint.save(model, optimizer, scheduler, epoch + 1, history, generator)
+    def step(index, batch):
+        snr_db = low + (high - low) * torch.rand(len(index), device=device, generator=generator)
+        loss, output = objective(batch, None if labels is None else labels[index], snr_db, generator)
+        return loss, F.mse_loss(output.detach(), batch).item() * len(index)
 
+    def summarize(mean_squared_error):
+        return {"train_psnr_db": round(float(psnr_db(torch.tensor(mean_squared_error, dtype=torch.float64))), 3),
+                "lr": scheduler.get_last_lr()[0]}
+
+    history = train_epochs(model, optimizer, scheduler, generator, images, epochs=args.epochs,
+                           batch_size=args.batch_size, out=out, restart=args.restart, step=step,
+                           summarize=summarize, rank=rank, world=world, time_budget_min=args.time_budget_min)
     if rank == 0:
         zoo.save(model.cpu(), out, training_card(args, history, len(images), world, model.OBJECTIVE))
         print(f"saved {zoo.weights_path(out)} and {zoo.card_path(out)}")

@@ -1,8 +1,7 @@
 """djscc-train-classifier: train the downstream CIFAR-10 classifier that scores received images.
 
 SGD with Nesterov momentum, a one-cycle learning rate (linear warm-up, linear decay to 0),
-label smoothing, flips and 2-pixel translations; the training set lives in memory as uint8 like
-djscc-train's. With --test-data the accuracy on those images is measured at the end and
+label smoothing, flips and 2-pixel translations; djscc-train's epoch loop (djscc.training). With --test-data the accuracy on those images is measured at the end and
 stored in the card. A checkpoint is written after every epoch; the same command resumes.
 
 Example (the shipped one: 97 s on an H100, 92.1 % on the 846 exact test images; on a CPU,
@@ -12,22 +11,19 @@ Example (the shipped one: 97 s on an H100, 92.1 % on the 846 exact test images; 
 """
 
 import argparse
-import json
 import platform
-import time
 from pathlib import Path
 
 import numpy as np
 import torch
 import torch.nn.functional as F
-from tqdm import tqdm
 
 from djscc import cli
 from djscc.data import load_images
 from djscc.errors import InputError
+from djscc.metrics import channels_first, to_float
 from djscc.nn import zoo
-from djscc.paths import add_suffix
-from djscc.train import Checkpoint, augment
+from djscc.training import steps_per_epoch, train_epochs
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -64,7 +60,7 @@ def accuracy(model, images: np.ndarray, labels: np.ndarray, batch_size: int = 50
     model.eval()
     correct = 0
     for start in range(0, len(images), batch_size):
-        batch = torch.from_numpy(images[start:start + batch_size]).permute(0, 3, 1, 2).float() / 255
+        batch = to_float(channels_first(images[start:start + batch_size]))
         predicted = model.predict(batch.to(next(model.parameters()).device))
         correct += (predicted.cpu() == torch.from_numpy(labels[start:start + batch_size]).long()).sum().item()
     return correct / len(images)
@@ -76,47 +72,27 @@ def train(argv=None) -> int:
     torch.manual_seed(args.seed)
     device = torch.device(args.device)
     training_set = labelled(args.data, "train", args.data_root, args.limit)
-    images = torch.from_numpy(training_set.images).to(device).permute(0, 3, 1, 2)
+    images = channels_first(training_set.images).to(device)
     labels = torch.from_numpy(training_set.labels.astype(np.int64)).to(device)
 
     model = zoo.build("classifier", widths=args.widths).to(device, memory_format=torch.channels_last)
     optimizer = torch.optim.SGD(model.parameters(), lr=args.lr, momentum=0.9, nesterov=True,
                                 weight_decay=args.weight_decay)
-    steps_per_epoch = max(1, len(images) // args.batch_size)
     scheduler = torch.optim.lr_scheduler.OneCycleLR(
-        optimizer, max_lr=args.lr, total_steps=args.epochs * steps_per_epoch, pct_start=0.2,
-        anneal_strategy="linear", div_factor=20, final_div_factor=1000)
+        optimizer, max_lr=args.lr, total_steps=args.epochs * steps_per_epoch(len(images), args.batch_size),
+        pct_start=0.2, anneal_strategy="linear", div_factor=20, final_div_factor=1000)
     generator = torch.Generator(device=device).manual_seed(args.seed)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    checkpoint = Checkpoint(add_suffix(out, ".ckpt.pt"))
-    start_epoch, history = 0, []
-    if checkpoint.path.exists() and not args.restart:
-        start_epoch, history = checkpoint.load(model, optimizer, scheduler, generator)
-        print(f"resuming {checkpoint.path} after epoch {start_epoch}")
 
-    for epoch in range(start_epoch, args.epochs):
-        model.train()
-        started = time.time()
-        order = torch.randperm(len(images), device=device, generator=generator)
-        correct, seen = 0, 0
-        bar = tqdm(order[: steps_per_epoch * args.batch_size].split(args.batch_size),
-                   desc=f"epoch {epoch + 1}/{args.epochs}", leave=False)
-        for index in bar:
-            batch = augment(images[index].float().div_(255.0), generator)
-            logits = model(batch.contiguous(memory_format=torch.channels_last))
-            loss = F.cross_entropy(logits, labels[index], label_smoothing=args.label_smoothing)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            scheduler.step()
-            correct += (logits.argmax(1) == labels[index]).sum().item()
-            seen += len(index)
-            bar.set_postfix(acc=f"{correct / seen:.3f}")
-        history.append({"epoch": epoch + 1, "train_accuracy": round(correct / seen, 4),
-                        "seconds": round(time.time() - started, 1)})
-        print(json.dumps(history[-1]), flush=True)
-        checkpoint.save(model, optimizer, scheduler, epoch + 1, history, generator)
+    def step(index, batch):
+        logits = model(batch.contiguous(memory_format=torch.channels_last))
+        loss = F.cross_entropy(logits, labels[index], label_smoothing=args.label_smoothing)
+        return loss, (logits.argmax(1) == labels[index]).sum().item()
+
+    history = train_epochs(model, optimizer, scheduler, generator, images, epochs=args.epochs,
+                           batch_size=args.batch_size, out=out, restart=args.restart, step=step,
+                           summarize=lambda accuracy: {"train_accuracy": round(accuracy, 4)})
 
     card = {"name": out.name, "training": {
         "data": args.data, "images": len(images), "augmentation": "flips, 2-pixel translations",

@@ -1,0 +1,114 @@
+"""What djscc-train and djscc-train-classifier share: the epoch loop over an in-memory
+uint8 training set, its device-side augmentation, and the checkpoint that lets a stopped run
+resume where it was.
+
+The whole training set lives in memory (on the GPU when there is one) as uint8, and
+augmentation (flips, padded random crops) runs batched on the device: at these model sizes
+a DataLoader would be the bottleneck. Under torchrun each process trains on its shard of
+every epoch (``rank`` of ``world``).
+"""
+
+import json
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from tqdm import tqdm
+
+from djscc.errors import InputError
+from djscc.metrics import to_float
+from djscc.paths import add_suffix
+
+CROP_PADDING = 2  # reflect-pad then crop back: small translations
+
+
+def augment(batch: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    """Random horizontal flips and padded random crops, per image, on the batch's device."""
+    size, device = batch.shape[-1], batch.device
+    flip = torch.rand(batch.shape[0], device=device, generator=generator) < 0.5
+    batch = torch.where(flip[:, None, None, None], batch.flip(-1), batch)
+    padded = F.pad(batch, [CROP_PADDING] * 4, mode="reflect")
+    offsets = torch.randint(0, 2 * CROP_PADDING + 1, (2, batch.shape[0]), device=device,
+                            generator=generator)
+    steps = torch.arange(size, device=device)
+    rows, cols = offsets[0][:, None] + steps, offsets[1][:, None] + steps
+    index = torch.arange(batch.shape[0], device=device)[:, None, None]
+    return padded.permute(0, 2, 3, 1)[index, rows[:, :, None], cols[:, None, :]].permute(0, 3, 1, 2)
+
+
+class Checkpoint:
+    """Everything a resumed run needs, written atomically after every epoch."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def save(self, model, optimizer, scheduler, epoch: int, history: list, generator) -> None:
+        state = {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                 "scheduler": scheduler.state_dict(), "epoch": epoch, "history": history,
+                 "generator": generator.get_state()}
+        temporary = add_suffix(self.path, ".tmp")
+        torch.save(state, temporary)
+        os.replace(temporary, self.path)
+
+    def load(self, model, optimizer, scheduler, generator) -> tuple[int, list]:
+        state = torch.load(self.path, map_location="cpu", weights_only=True)
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
+        generator.set_state(state["generator"])
+        return state["epoch"], state["history"]
+
+
+def steps_per_epoch(images: int, batch_size: int, world: int = 1) -> int:
+    """Optimizer steps in one epoch (the last, partial batch is left out)."""
+    return max(1, images // (batch_size * world))
+
+
+def train_epochs(model, optimizer, scheduler, generator: torch.Generator, images: torch.Tensor, *,
+                 epochs: int, batch_size: int, out: Path, restart: bool,
+                 step: Callable[[torch.Tensor, torch.Tensor], tuple[torch.Tensor, float]],
+                 summarize: Callable[[float], dict], rank: int = 0, world: int = 1,
+                 time_budget_min: float | None = None) -> list[dict]:
+    """Train ``model`` on ``images`` (uint8 (N, 3, H, W) on the device) up to ``epochs``,
+    resuming from NAME.ckpt.pt beside ``out`` unless ``restart``; returns the history, a dict
+    an epoch. ``step(index, batch)`` gives one augmented float batch's loss and a score summed
+    over its images; ``summarize(mean score)`` gives the epoch's figures for the history.
+    With ``time_budget_min``, no epoch starts once that many minutes have passed."""
+    checkpoint = Checkpoint(add_suffix(out, ".ckpt.pt"))
+    start_epoch, history = 0, []
+    if checkpoint.path.exists() and not restart:
+        start_epoch, history = checkpoint.load(model, optimizer, scheduler, generator)
+        if rank == 0:
+            print(f"resuming {checkpoint.path} after epoch {start_epoch}")
+    steps = steps_per_epoch(len(images), batch_size, world)
+    run_started = time.time()
+    for epoch in range(start_epoch, epochs):
+        if time_budget_min is not None and time.time() - run_started >= 60 * time_budget_min:
+            break
+        model.train()
+        started = time.time()
+        order = torch.randperm(len(images), device=images.device, generator=generator)
+        order = order[: steps * batch_size * world][rank::world]
+        score, seen = 0.0, 0
+        bar = tqdm(order.split(batch_size), desc=f"epoch {epoch + 1}/{epochs}", disable=rank != 0, leave=False)
+        for index in bar:
+            loss, batch_score = step(index, augment(to_float(images[index]), generator))
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            scheduler.step()
+            score += batch_score
+            seen += len(index)
+            bar.set_postfix(summarize(score / seen))
+        if not np.isfinite(score):
+            raise InputError(f"training diverged in epoch {epoch + 1} (the loss is not finite); "
+                             f"nothing saved for it: lower --lr ({optimizer.defaults['lr']:g})")
+        if rank == 0:
+            history.append({"epoch": epoch + 1, **summarize(score / seen), "seconds": round(time.time() - started, 1)})
+            print(json.dumps(history[-1]), flush=True)
+            checkpoint.save(model, optimizer, scheduler, epoch + 1, history, generator)
+    return history
