@@ -24,12 +24,13 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from tqdm import tqdm
 
 from djscc import cli
 from djscc.data import load_images
-from djscc.digital import link, source
+from djscc.digital import ldpc, link, modulation, source
 from djscc.digital.mcs import SYMBOLS, TABLE
-from djscc.evaluate import evaluate_model, mean_and_ci95
+from djscc.evaluate import evaluate_model, mean_and_ci95, parse_snr_grid
 from djscc.metrics import psnr_per_image, ssim_per_image
 from djscc.nn import zoo
 from djscc.nn.channels import AWGNChannel
@@ -42,7 +43,7 @@ STAGES = ("source encode", "LDPC encode + map", "LLR", "LDPC decode", "source de
 def quality(reference: np.ndarray, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """PSNR and SSIM of uint8 HWC ``images`` (B, 32, 32, 3) against one reference image."""
     ref = torch.from_numpy(np.repeat(reference[None], len(images), 0)).permute(0, 3, 1, 2)
-    out = torch.from_numpy(np.ascontiguousarray(images)).permute(0, 3, 1, 2)
+    out = torch.from_numpy(np.array(images)).permute(0, 3, 1, 2)
     return psnr_per_image(ref, out).numpy(), ssim_per_image(ref, out).numpy()
 
 
@@ -107,7 +108,7 @@ def speed(images: np.ndarray, cases: list[tuple[str, float]], seed: int) -> list
     for name, snr in cases:
         mcs = next(m for m in TABLE if m.name == name)
         times = dict.fromkeys(STAGES, 0.0)
-        code = link.ldpc.code(mcs.coded_bits, mcs.info_bits)
+        code = ldpc.code(mcs.coded_bits, mcs.info_bits)
         iterations, failed = [], 0
         for image in images:
             t0 = time.perf_counter()
@@ -117,7 +118,7 @@ def speed(images: np.ndarray, cases: list[tuple[str, float]], seed: int) -> list
             t2 = time.perf_counter()
             received, noise_var = link.awgn(symbols, snr, rng)
             t3 = time.perf_counter()
-            llr = link.modulation.deinterleave(link.modulation.llr(received, noise_var, mcs.bits_per_symbol))
+            llr = modulation.deinterleave(modulation.llr(received, noise_var, mcs.bits_per_symbol))
             t4 = time.perf_counter()
             bits, ok = code.decode(llr)
             t5 = time.perf_counter()
@@ -188,7 +189,6 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=RESULTS / "digital")
     args = parser.parse_args()
-    from djscc.evaluate import parse_snr_grid
     snr_grid = parse_snr_grid(args.snr)
     image_set = load_images(args.data).limit(args.limit)
     images = image_set.images
@@ -196,7 +196,7 @@ def main() -> None:
     started = time.time()
     tasks = [(i, image, snr_grid, args.realizations, args.seed) for i, image in enumerate(images)]
     with ProcessPoolExecutor(args.workers) as pool:
-        results = list(pool.map(one_image, tasks, chunksize=8))
+        results = list(tqdm(pool.map(one_image, tasks, chunksize=8), total=len(tasks), desc="images"))
     digital_s = time.time() - started
     stack = {key: np.stack([r[key] for r in results]) for key in results[0] if key != "codec_of"}
 
@@ -215,7 +215,7 @@ def main() -> None:
             "fer": [round(float(v), 4) for v in stack["failed"][:, i].mean(axis=(0, 2))],
             "codec_failed": [int(v) for v in stack["codec_failed"][:, i].sum(axis=(0, 2))],
             "undetected": [int(v) for v in stack["undetected"][:, i].sum(axis=(0, 2))],
-            "codec_use": {c: used.count(c) for c in sorted(set(map(str, used)))},
+            "codec_use": {str(c): used.count(c) for c in set(used)},
             "error_free_psnr_db": round(float(stack["psnr"][:, i, -1].mean()), 3)
             if not stack["failed"][:, i, -1].any() else None}
     means = np.array([report["mcs"][m.name]["psnr_db"]["mean"] for m in TABLE])

@@ -163,3 +163,9 @@ def test_selection_and_capacity_budget():
     assert link.select(0.0, thresholds).name == "QPSK 1/4"
     assert link.select(3.5, thresholds).name in ("QPSK 1/2", "16QAM 1/4")  # both 32 bytes
     assert link.select(25.0, thresholds).budget == 32
+
+
+def test_the_measured_thresholds_pick_a_larger_budget_as_the_snr_grows():
+    assert set(link.THRESHOLDS_DB) == {m.name for m in TABLE}
+    budgets = [link.select(s).budget for s in range(0, 21)]
+    assert budgets == sorted(budgets) and budgets[0] < budgets[-1] == by_name("64QAM 5/6").budget

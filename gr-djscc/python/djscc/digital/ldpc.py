@@ -22,6 +22,8 @@ from pathlib import Path
 import numpy as np
 from gnuradio import fec
 
+from djscc.digital.mcs import TABLE
+
 CODES = resources.files("djscc.digital") / "codes"
 # gr-fec exponentiates its input, and its check update loses all precision on large LLRs:
 # clipped at 30, 64QAM 1/4 failed 45 % of codewords at 16 dB (a floor); at 8 none from 12 dB.
@@ -149,8 +151,6 @@ def write_alist(columns: list[list[int]], m: int, path: Path) -> None:
 
 def main() -> None:
     """Write the codes of the MCS table into ``codes/``."""
-    from djscc.digital.mcs import TABLE
-
     folder = Path(str(CODES))
     folder.mkdir(exist_ok=True)
     for n, k, degree in sorted({(mcs.coded_bits, mcs.info_bits, mcs.info_degree) for mcs in TABLE}):
