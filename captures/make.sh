@@ -4,11 +4,12 @@
 # Run again after retraining the model they name: their replay is tested against it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-for spec in "awgn 5 0" "awgn 10 0" "fading 15 1"; do
+for spec in "awgn 5 0 djscc" "awgn 10 0 djscc" "fading 15 1 djscc" "awgn 10 0 digital"; do
     set -- $spec
     name=software-channel_${1}_snr$(printf %02d "$2")db
+    [ "$4" = digital ] && name=${name}_digital
     out=$(mktemp -d)
-    .venv/bin/python flowgraphs/loopback.py --snr-db "$2" --fading "$3" --num-images 8 \
+    .venv/bin/python flowgraphs/loopback.py --snr-db "$2" --fading "$3" --scheme "$4" --num-images 8 \
         --images-per-frame 4 --seed 1 --out-dir "$out" --capture "captures/$name" > /dev/null
     cp "$out/summary.json" "captures/$name.summary.json"
     rm -r "$out"

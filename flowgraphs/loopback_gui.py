@@ -207,8 +207,8 @@ class loopback_gui(gr.top_block, Qt.QWidget):
             self.top_grid_layout.setRowStretch(r, 1)
         for c in range(1, 2):
             self.top_grid_layout.setColumnStretch(c, 1)
-        self.djscc_transmitter_0 = djscc_blocks.transmitter(model=model, snr_db=snr_db, images_per_frame=images_per_frame, gap=1000, tail=4000, fill=True, lead=0, threads=1)
-        self.djscc_receiver_0 = djscc_blocks.receiver(model=model, sample_rate=samp_rate, threshold=0.1, dc_block=True, image_size=32, capture_path='', center_frequency=0, hardware='software channel', description='', settings='{}', threads=1)
+        self.djscc_transmitter_0 = djscc_blocks.transmitter(model=model, snr_db=snr_db, images_per_frame=images_per_frame, gap=1000, tail=4000, fill=True, lead=0, threads=1, scheme='djscc', mcs='adaptive')
+        self.djscc_receiver_0 = djscc_blocks.receiver(model=model, sample_rate=samp_rate, threshold=0.1, dc_block=True, image_size=32, capture_path='', center_frequency=0, hardware='software channel', description='', settings='{}', threads=1, scheme='djscc')
         self.djscc_image_view_0 = djscc_image_view(columns=8, scale=3, image_size=32, true_snr_db=snr_db)
         self._djscc_image_view_0_win = self.djscc_image_view_0
         self.top_grid_layout.addWidget(self._djscc_image_view_0_win, 2, 0, 1, 2)

@@ -26,11 +26,13 @@ def replay(capture: str, model: str | None, out_dir: str, sps: int, rolloff: flo
     samples, info, annotations = captures.read(capture)
     settings = info.get("djscc:settings", {})
     model = model or settings.get("model", "da-djscc_1-12")
-    zoo.load_codec(model)  # a model that cannot decode images is refused here, not per frame
+    scheme = settings.get("scheme", "djscc")
+    if scheme == "djscc":
+        zoo.load_codec(model)  # a model that cannot decode images is refused here, not per frame
     top = gr.top_block()
     source = blocks.vector_source_c(samples, False)
     receiver = djscc_blocks.receiver(model=model, sample_rate=info["core:sample_rate"], sps=sps,
-                                     rolloff=rolloff)
+                                     rolloff=rolloff, scheme=scheme)
     sink = djscc_blocks.image_sink(out_dir=out_dir, true_snr_db=float(settings.get("snr_db", np.nan)))
     dataset = load_images(settings.get("dataset", "samples")).images
     for image_id in range(min(int(settings.get("num_images", len(dataset))), len(dataset))):

@@ -110,7 +110,7 @@ def test_16_bit_images_keep_their_values(tmp_path):
     (lambda card: card["config"].update(widths=[-16, 32, 32, 32]), "invalid config"),
     (lambda card: card["config"].update(widths=[100_000, 32, 32, 32]), "does not match the weights"),
     (lambda card: card["config"].update(kernel_size="5"), "invalid config"),
-    (lambda card: card.update(model_id=300), "model_id must be an integer 1..255"),
+    (lambda card: card.update(model_id=300), "model_id must be an integer 1..231"),
 ])
 def test_bad_card_is_refused_before_anything_is_allocated(tiny_model_path, edit, message):
     path = zoo.card_path(tiny_model_path)

@@ -10,6 +10,8 @@ from djscc.blocks.burst_source import burst_source
 from djscc.blocks.capture_writer import capture_writer
 from djscc.blocks.dc_blocker import dc_blocker
 from djscc.blocks.decoder import decoder
+from djscc.blocks.digital_decoder import digital_decoder
+from djscc.blocks.digital_encoder import digital_encoder
 from djscc.blocks.encoder import encoder
 from djscc.blocks.framer import framer
 from djscc.blocks.image_sink import image_sink
@@ -17,7 +19,7 @@ from djscc.blocks.image_source import image_source
 from djscc.blocks.receiver import receiver
 from djscc.blocks.transmitter import transmitter
 
-__all__ = ["burst_receiver", "burst_source", "capture_writer", "dc_blocker", "decoder", "encoder", "framer", "image_sink",
-           "image_source", "receiver", "transmitter"]
+__all__ = ["burst_receiver", "burst_source", "capture_writer", "dc_blocker", "decoder", "digital_decoder",
+           "digital_encoder", "encoder", "framer", "image_sink", "image_source", "receiver", "transmitter"]
 
 flowgraph_errors.install()  # a DjsccError ending a flowgraph script is one line

@@ -6,7 +6,7 @@ import torch
 from gnuradio import gr
 
 from djscc.blocks import pdu, torch_threads
-from djscc.metrics import to_uint8
+from djscc.metrics import to_pixels
 from djscc.nn import zoo
 from djscc.nn.channels import ChannelState
 from djscc.nn.codec import SNR_LIMITS_DB
@@ -67,12 +67,17 @@ class decoder(gr.basic_block):
         self.counts["frames"] += 1
         state = ChannelState.awgn(torch.from_numpy(self.image_snr(meta, images)))
         symbols = torch.from_numpy(payload.reshape(images, per_image).copy())
-        decoded = to_uint8(self.model.decode(symbols, state, (self.image_size, self.image_size)))
-        for index, image in enumerate(decoded.permute(0, 2, 3, 1).numpy()):
+        decoded = to_pixels(self.model.decode(symbols, state, (self.image_size, self.image_size)))
+        for index, image in enumerate(decoded):
             self.counts["images"] += 1
-            image_meta = {**{k: meta[k] for k in ("h_abs", "cfo_hz", "counter") if k in meta},
-                          "snr_db": float(state.snr_db[index]),
-                          "image_id": int(meta["counter"]) + index, "symbols": per_image,
-                          "frame_images": images, "frame_position": index,
-                          "height": self.image_size, "width": self.image_size}
-            self.message_port_pub(self.out, pdu.make(image_meta, image))
+            self.message_port_pub(self.out, pdu.make(
+                image_meta(meta, index, float(state.snr_db[index]), self.image_size), image))
+
+
+def image_meta(frame_meta: dict, index: int, snr_db: float, image_size: int) -> dict:
+    """The meta of the ``index``-th image decoded from a frame: its id (the frame counter +
+    its position), the SNR it was decoded at and what the receiver measured."""
+    return {**{k: frame_meta[k] for k in ("h_abs", "cfo_hz", "counter") if k in frame_meta},
+            "snr_db": snr_db, "image_id": int(frame_meta["counter"]) + index,
+            "symbols": int(frame_meta["symbols_per_image"]), "frame_images": int(frame_meta["images"]),
+            "frame_position": index, "height": image_size, "width": image_size}

@@ -15,6 +15,9 @@ from djscc.blocks.burst_receiver import burst_receiver
 from djscc.blocks.capture_writer import capture_writer
 from djscc.blocks.dc_blocker import dc_blocker
 from djscc.blocks.decoder import decoder
+from djscc.blocks.digital_decoder import digital_decoder
+from djscc.blocks.transmitter import SCHEMES
+from djscc.errors import InputError
 from djscc.phy.frame import FrameFormat
 from djscc.phy.receiver import DETECTION_THRESHOLD
 
@@ -23,18 +26,22 @@ class receiver(gr.hier_block2):
     """Complex samples in; message out "images", "frames", "csi". ``capture_path``: a SigMF path
     stem to record the input to (empty: none), with ``center_frequency``, ``hardware``,
     ``description`` and ``settings`` (JSON) for its metadata. ``dc_block``: remove the
-    radio's DC offset (dc_blocker) before the burst receiver."""
+    radio's DC offset (dc_blocker) before the burst receiver. ``scheme``: "djscc" decodes
+    with ``model``, "digital" the digital baseline's frames (digital_decoder)."""
 
     def __init__(self, model: str = "da-djscc_1-12", sample_rate: float = 2e6,
                  sps: int = FrameFormat.sps, rolloff: float = FrameFormat.rolloff,
                  threshold: float = DETECTION_THRESHOLD, dc_block: bool = True, image_size: int = 32,
                  capture_path: str = "", center_frequency: float = 0.0, hardware: str = "software channel",
-                 description: str = "", settings: str = "{}", threads: int = 1):
+                 description: str = "", settings: str = "{}", threads: int = 1, scheme: str = "djscc"):
         gr.hier_block2.__init__(self, "djscc_receiver", gr.io_signature(1, 1, gr.sizeof_gr_complex),
                                 gr.io_signature(0, 0, 0))
         self.burst_receiver = burst_receiver(sample_rate=sample_rate, sps=sps, rolloff=rolloff,
                                              threshold=threshold)
-        self.decoder = decoder(model=model, image_size=image_size, threads=threads)
+        if scheme not in SCHEMES:
+            raise InputError(f"receiver scheme must be one of {SCHEMES}, not {scheme!r}")
+        self.decoder = (digital_decoder() if scheme == "digital" else
+                        decoder(model=model, image_size=image_size, threads=threads))
         for port in ("images", "frames", "csi"):
             self.message_port_register_hier_out(port)
         self.msg_connect(self.decoder, "images", self, "images")

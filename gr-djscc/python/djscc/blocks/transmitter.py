@@ -9,11 +9,14 @@ model and the frame format are given once: the encoder batches a frame's images
 from gnuradio import gr
 
 from djscc.blocks.burst_source import burst_source
+from djscc.blocks.digital_encoder import ADAPTIVE, digital_encoder
 from djscc.blocks.encoder import encoder
 from djscc.blocks.framer import framer
+from djscc.errors import InputError
 from djscc.phy.frame import FrameFormat
 
 STREAM_BUFFER = 65536  # samples: the Python blocks downstream see few, large chunks
+SCHEMES = ("djscc", "digital")
 
 
 class transmitter(gr.hier_block2):
@@ -21,14 +24,20 @@ class transmitter(gr.hier_block2):
 
     ``fill``: zeros between bursts, for a radio sink that needs an unbroken stream; without
     it the stream ends ``tail`` zeros after the image source's end-of-stream PDU. ``lead``
-    zeros come before the first burst (burst_source)."""
+    zeros come before the first burst (burst_source). ``scheme``: "djscc" (``model``) or
+    "digital", the separate source and channel coding baseline (``mcs``: an MCS name or
+    "adaptive", digital_encoder) in the same frames."""
 
     def __init__(self, model: str = "da-djscc_1-12", snr_db: float = 10.0, images_per_frame: int = 16,
                  sps: int = FrameFormat.sps, rolloff: float = FrameFormat.rolloff, gap: int = 1000,
-                 tail: int = 4000, fill: bool = False, lead: int = 0, threads: int = 1):
+                 tail: int = 4000, fill: bool = False, lead: int = 0, threads: int = 1,
+                 scheme: str = "djscc", mcs: str = ADAPTIVE):
         gr.hier_block2.__init__(self, "djscc_transmitter", gr.io_signature(0, 0, 0),
                                 gr.io_signature(1, 1, gr.sizeof_gr_complex))
-        self.encoder = encoder(model=model, snr_db=snr_db, threads=threads, batch=images_per_frame)
+        if scheme not in SCHEMES:
+            raise InputError(f"transmitter scheme must be one of {SCHEMES}, not {scheme!r}")
+        self.encoder = (digital_encoder(mcs=mcs, snr_db=snr_db) if scheme == "digital" else
+                        encoder(model=model, snr_db=snr_db, threads=threads, batch=images_per_frame))
         self.framer = framer(images_per_frame=images_per_frame, sps=sps, rolloff=rolloff)
         self.burst_source = burst_source(gap=gap, tail=tail, fill=fill, lead=lead)
         self.burst_source.set_min_output_buffer(STREAM_BUFFER)

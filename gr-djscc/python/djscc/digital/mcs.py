@@ -47,6 +47,20 @@ TABLE = tuple(MCS(index, modulation, rate) for index, (modulation, rate) in
               enumerate((m, r) for m in MODULATIONS for r in RATES))
 
 
+FIRST_HEADER_ID = 232  # frame header model ids 232..249 are the MCSs (the codecs' are below)
+
+
+def header_id(mcs: MCS) -> int:
+    """The model id a frame of this MCS carries in its header."""
+    return FIRST_HEADER_ID + mcs.index
+
+
+def by_header_id(model_id: int) -> MCS | None:
+    """The MCS a header's model id names; None for a neural codec's (or unknown) id."""
+    index = int(model_id) - FIRST_HEADER_ID
+    return TABLE[index] if 0 <= index < len(TABLE) else None
+
+
 def by_name(name: str) -> MCS:
     for mcs in TABLE:
         if mcs.name == name:

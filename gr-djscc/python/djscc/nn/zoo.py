@@ -43,6 +43,7 @@ ARCHITECTURES = {
 MODEL_PATH_VARIABLE = "DJSCC_MODEL_PATH"
 MODELS_DIR = Path(__file__).resolve().parents[4] / "models"
 MAX_PARAMETERS = 100_000_000  # 400 MB of float32: 4.6 times AttenJSCC's Table 1 configuration
+CODEC_IDS = range(1, 232)  # the header's model ids of neural codecs; 232.. are the digital MCSs
 
 
 def build(architecture: str, **config) -> torch.nn.Module:
@@ -122,8 +123,9 @@ def read_card(path: str | Path) -> dict:
             raise ModelFileError(f"model card {file}: {key!r} must be a {kind.__name__}, "
                                  f"not {card[key]!r}")
     model_id = card.get("model_id", 1)
-    if not isinstance(model_id, int) or isinstance(model_id, bool) or not 1 <= model_id <= 255:
-        raise ModelFileError(f"model card {file}: model_id must be an integer 1..255, not {model_id!r}")
+    if not isinstance(model_id, int) or isinstance(model_id, bool) or model_id not in CODEC_IDS:
+        raise ModelFileError(f"model card {file}: model_id must be an integer "
+                             f"{CODEC_IDS.start}..{CODEC_IDS.stop - 1}, not {model_id!r}")
     if not isinstance(card.get("name", ""), str):
         raise ModelFileError(f"model card {file}: name must be a string")
     return card
@@ -186,13 +188,13 @@ def _check_finite(weights: dict[str, torch.Tensor], file: Path) -> None:
 
 
 def model_id(card: dict) -> int:
-    """The 8-bit id a frame header carries for this model (1-255): the card's ``model_id``
-    if it sets one, else a hash of its name, so transmitter and receiver agree without a
-    hand-kept table and a receiver drops the frames of a model it does not hold (the
-    shipped models' ids are distinct: a test checks it)."""
+    """The 8-bit id a frame header carries for this model (in CODEC_IDS): the card's
+    ``model_id`` if it sets one, else a hash of its name, so transmitter and receiver agree
+    without a hand-kept table and a receiver drops the frames of a model it does not hold
+    (the shipped models' ids are distinct: a test checks it)."""
     if "model_id" in card:
         return int(card["model_id"])
-    return hashlib.sha256(str(card["name"]).encode()).digest()[0] % 255 + 1
+    return hashlib.sha256(str(card["name"]).encode()).digest()[0] % len(CODEC_IDS) + CODEC_IDS.start
 
 
 def search_path() -> list[Path]:
