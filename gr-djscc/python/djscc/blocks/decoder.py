@@ -36,6 +36,10 @@ class decoder(gr.basic_block):
         torch_threads.set_for_this_thread(self.threads)  # the handlers' thread: see torch_threads
         return True
 
+    def stop(self):
+        log_counts("decoder", self.counts)
+        return True
+
     @staticmethod
     def image_snr(meta: dict, images: int) -> np.ndarray:
         """Each image's SNR (dB, float32): the receiver's per-image SINR where it sent one,
@@ -81,3 +85,9 @@ def image_meta(frame_meta: dict, index: int, snr_db: float, image_size: int) -> 
             "snr_db": snr_db, "image_id": int(frame_meta["counter"]) + index,
             "symbols": int(frame_meta["symbols_per_image"]), "frame_images": int(frame_meta["images"]),
             "frame_position": index, "height": image_size, "width": image_size}
+
+
+def log_counts(name: str, counts: dict) -> None:
+    """The decoder's counts when the flowgraph stops, as a warning where frames were dropped."""
+    dropped = {k: v for k, v in counts.items() if k in ("unknown_model", "wrong_size", "bad_pdu") and v}
+    (gr.log.warn if dropped else gr.log.info)(f"djscc {name}: {counts}")

@@ -11,7 +11,7 @@ import pmt
 from gnuradio import gr
 
 from djscc.blocks import pdu
-from djscc.blocks.decoder import decoder, image_meta
+from djscc.blocks.decoder import decoder, image_meta, log_counts
 from djscc.digital import link, source
 from djscc.digital.mcs import SYMBOLS, by_header_id
 
@@ -25,6 +25,10 @@ class digital_decoder(gr.basic_block):
         self.message_port_register_out(self.out)
         self.message_port_register_in(pmt.intern("frames"))
         self.set_msg_handler(pmt.intern("frames"), self.handle)
+
+    def stop(self):
+        log_counts("digital_decoder", self.counts)
+        return True
 
     def handle(self, message):
         try:
