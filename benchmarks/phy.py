@@ -20,7 +20,7 @@ import numpy as np
 import torch
 
 from djscc.data import load_images
-from djscc.metrics import psnr_per_image, to_uint8
+from djscc.metrics import channels_first, psnr_per_image, to_float, to_uint8
 from djscc.nn import zoo
 from djscc.nn.channels import AWGNChannel, ChannelState
 from djscc.phy.frame import FrameFormat, Header
@@ -49,7 +49,7 @@ def through_the_phy(symbols: np.ndarray, snr_db: float, rng: np.random.Generator
 def phy_in_the_loop(model, images: torch.Tensor, snr_grid, images_per_frame: int, seed: int) -> list[dict]:
     fmt, rows = FrameFormat(), []
     rng, generator = np.random.default_rng(seed), torch.Generator().manual_seed(seed)
-    floats = images.float() / 255
+    floats = to_float(images)
     for snr_db in snr_grid:
         true_state = ChannelState.awgn(torch.full((len(images),), float(snr_db)))
         with torch.no_grad():
@@ -158,7 +158,7 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     model, _ = zoo.load(args.model)
-    images = torch.from_numpy(np.asarray(load_images(args.data).limit(args.limit).images)).permute(0, 3, 1, 2)
+    images = channels_first(load_images(args.data).limit(args.limit).images)
     result = {
         "model": args.model, "data": args.data, "images": len(images), "images_per_frame": args.images_per_frame,
         "bandwidth_ratio": f"1/{round(1 / model.config.bandwidth_ratio())}",

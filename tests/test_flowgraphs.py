@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from djscc.data import load_images
-from djscc.metrics import psnr_per_image, to_uint8
+from djscc.metrics import channels_first, psnr_per_image, to_float, to_uint8
 from djscc.nn import zoo
 from djscc.nn.channels import AWGNChannel, ChannelState
 
@@ -47,10 +47,10 @@ def test_loopback_matches_the_torch_simulation_at_20db(tmp_path):
     assert abs(summary["mean_snr_est_db"] - 20) < 0.5
     # the same images through the torch AWGN channel with the true SNR
     model, _ = zoo.load("da-djscc_1-12")
-    sent = torch.from_numpy(load_images("samples").images[:8]).permute(0, 3, 1, 2)
+    sent = channels_first(load_images("samples").images[:8])
     generator = torch.Generator().manual_seed(0)
     with torch.no_grad():
-        simulated = to_uint8(model(sent.float() / 255, AWGNChannel(), torch.full((8,), 20.0), generator))
+        simulated = to_uint8(model(to_float(sent), AWGNChannel(), torch.full((8,), 20.0), generator))
     simulated_psnr = float(psnr_per_image(sent, simulated).mean())
     assert summary["mean_psnr_db"] == pytest.approx(simulated_psnr, abs=1.0)
     assert (tmp_path / "mosaic.png").stat().st_size > 5000

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from djscc.data import load_images
-from djscc.metrics import psnr_per_image, to_uint8
+from djscc.metrics import channels_first, psnr_per_image, to_float, to_uint8
 from djscc.nn import zoo
 from djscc.nn.channels import AWGNChannel
 
@@ -25,10 +25,10 @@ CARD_CURVE = "cifar10_exact.npz:test / awgn"
 
 
 def sample_psnr(model, snr_db: float, count: int = 64) -> float:
-    images = torch.from_numpy(load_images("samples").images[:count]).permute(0, 3, 1, 2)
+    images = channels_first(load_images("samples").images[:count])
     generator = torch.Generator().manual_seed(1)
     with torch.no_grad():
-        output = to_uint8(model(images.float() / 255, AWGNChannel(), torch.full((count,), snr_db), generator))
+        output = to_uint8(model(to_float(images), AWGNChannel(), torch.full((count,), snr_db), generator))
     return float(psnr_per_image(images, output).mean())
 
 
@@ -64,7 +64,7 @@ def test_shipped_classifier_scores_the_samples_as_its_card_says():
     model, card = zoo.load("cifar10_classifier")
     clean = card["figures"]["cifar10_exact.npz:test / clean"]
     samples = load_images("samples")
-    images = torch.from_numpy(samples.images).permute(0, 3, 1, 2).float() / 255
+    images = to_float(channels_first(samples.images))
     accuracy = float((model.predict(images) == torch.from_numpy(samples.labels).long()).float().mean())
     assert clean["images"] == 846 and clean["accuracy"] > 0.85
     assert accuracy == pytest.approx(clean["accuracy"], abs=0.1)  # 64 of the 846 images

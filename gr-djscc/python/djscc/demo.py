@@ -1,9 +1,9 @@
-"""djscc-demo: the main job until the loopback flowgraph exists.
+"""djscc-demo: the shipped models over a simulated channel, without GNU Radio.
 
-Runs every shipped model over a simulated AWGN channel on the shipped sample images (64
+Runs every shipped image codec over a simulated AWGN channel on the shipped sample images (64
 exact CIFAR-10 test images), prints PSNR/SSIM at 0-20 dB, and writes to --out:
-eval.json + eval.png (PSNR/SSIM vs SNR) and mosaic.png (sent images over DA-DJSCC's
-reconstructions at 0, 10 and 20 dB).
+eval.json + eval.png (PSNR/SSIM vs SNR, as djscc-eval) and mosaic.png (sent images over
+DA-DJSCC's reconstructions at 0, 10 and 20 dB).
 """
 
 import argparse
@@ -14,14 +14,16 @@ import torch
 from djscc import cli, evaluate
 from djscc.data import load_images
 from djscc.errors import ModelFileError
-from djscc.metrics import to_uint8
+from djscc.metrics import channels_first, to_float, to_pixels
 from djscc.mosaic import save_mosaic
 from djscc.nn import zoo
-from djscc.nn.channels import AWGNChannel, ChannelState
+from djscc.nn.channels import AWGNChannel
+from djscc.paths import check_writable_folder
 
 MOSAIC_MODEL = "da-djscc_1-12"
 MOSAIC_SNRS_DB = (0.0, 10.0, 20.0)
 MOSAIC_IMAGES = 12
+EVALUATION_SNRS_DB = [0.0, 5.0, 10.0, 15.0, 20.0]
 
 
 @torch.no_grad()
@@ -29,13 +31,11 @@ def mosaic(out: Path, seed: int) -> Path:
     """Sample images over their reconstructions by the main model at a few SNRs."""
     model, _ = zoo.load(MOSAIC_MODEL)
     sent = load_images("samples").images[:MOSAIC_IMAGES]
-    images = torch.from_numpy(sent).permute(0, 3, 1, 2).float() / 255.0
+    images = to_float(channels_first(sent))
     generator = torch.Generator().manual_seed(seed)
     rows, labels = [sent], ["sent"]
     for snr in MOSAIC_SNRS_DB:
-        snr_db = torch.full((len(images),), snr)
-        received, state = AWGNChannel()(model.encode(images, ChannelState.awgn(snr_db)), snr_db, generator)
-        rows.append(to_uint8(model.decode(received, state, (32, 32))).permute(0, 2, 3, 1).numpy())
+        rows.append(to_pixels(model(images, AWGNChannel(), torch.full((len(images),), snr), generator)))
         labels.append(f"{MOSAIC_MODEL}\n{snr:g} dB")
     path = out / "mosaic.png"
     save_mosaic(rows, labels, path)
@@ -48,12 +48,14 @@ def demo(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=cli.positive_int, default=2)
     args = parser.parse_args(argv)
-    models = zoo.shipped()
-    if not models:
-        raise ModelFileError(f"no shipped models in {zoo.MODELS_DIR}")
-    evaluate.evaluate([*models, "--data", "samples", "--snr", "0:20:5", "--seed", str(args.seed),
-                       "--threads", str(args.threads), "--json", str(args.out / "eval.json"),
-                       "--plot", str(args.out / "eval.png")])
+    cli.set_threads(args.threads)
+    check_writable_folder(args.out, "--out")
+    codecs = [name for name in zoo.shipped() if zoo.read_card(zoo.resolve(name))["architecture"] != "classifier"]
+    if not codecs:
+        raise ModelFileError(f"no shipped models in {', '.join(map(str, zoo.search_path()))}")
+    report = evaluate.evaluate_models(codecs, load_images("samples"), EVALUATION_SNRS_DB, seed=args.seed,
+                                      device="cuda" if torch.cuda.is_available() else "cpu")
+    evaluate.save(report, args.out / "eval.json", args.out / "eval.png")
     print(f"\nwrote {args.out / 'eval.json'}, {args.out / 'eval.png'}, {mosaic(args.out, args.seed)}")
     return 0
 

@@ -26,7 +26,7 @@ from tqdm import tqdm
 from djscc import cli
 from djscc.data import ImageSet, center_crop_to_multiple, load_images
 from djscc.errors import InputError
-from djscc.metrics import psnr_per_image, ssim_per_image, to_uint8
+from djscc.metrics import channels_first, psnr_per_image, ssim_per_image, to_float, to_uint8
 from djscc.nn import zoo
 from djscc.nn.channels import ChannelState, make_channel
 from djscc.nn.codec import DOWNSAMPLING, SNR_LIMITS_DB, drop_unsent
@@ -61,13 +61,13 @@ def image_batches(image_set: ImageSet, batch_size: int):
     images, labels = image_set.images, image_set.labels
     if isinstance(images, list):
         for image in images:
-            yield torch.from_numpy(center_crop_to_multiple(image, DOWNSAMPLING)).permute(2, 0, 1)[None], None
+            yield channels_first(center_crop_to_multiple(image, DOWNSAMPLING)[None]), None
         return
     if images.shape[1] % DOWNSAMPLING or images.shape[2] % DOWNSAMPLING:
         images = np.stack([center_crop_to_multiple(image, DOWNSAMPLING) for image in images])
     for start in range(0, len(images), batch_size):
         batch_labels = None if labels is None else torch.from_numpy(labels[start:start + batch_size].astype(np.int64))
-        yield torch.from_numpy(images[start:start + batch_size]).permute(0, 3, 1, 2), batch_labels
+        yield channels_first(images[start:start + batch_size]), batch_labels
 
 
 @torch.no_grad()
@@ -88,7 +88,7 @@ def evaluate_model(model, image_set: ImageSet, snr_grid: list[float], channel,
         per_image = {key: [] for key in metrics}
         for reference, labels in image_batches(image_set, batch_size):
             reference, labels = reference.to(device), None if labels is None else labels.to(device)
-            images, size = reference.float() / 255.0, reference.shape[-2:]
+            images, size = to_float(reference), reference.shape[-2:]
             snr_db = torch.full((len(images),), float(snr))
             sent_state = ChannelState.awgn(snr_db).to(device)
             symbols = model.encode(images, sent_state).cpu()
@@ -102,7 +102,7 @@ def evaluate_model(model, image_set: ImageSet, snr_grid: list[float], channel,
                 sums["psnr_db"] += psnr_per_image(reference, output).cpu()
                 sums["ssim"] += ssim_per_image(reference, output).cpu()
                 if "accuracy" in sums:
-                    predicted = classifier.predict(output.float() / 255.0)
+                    predicted = classifier.predict(to_float(output))
                     sums["accuracy"] += (predicted == labels).float().cpu()
                 if "feature_accuracy" in sums:
                     sums["feature_accuracy"] += (model.classify(received, size) == labels).float().cpu()
@@ -185,35 +185,51 @@ def parse_args(argv=None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def evaluate_models(models: list, image_set: ImageSet, snr_grid: list[float], channel: str = "awgn",
+                    pilots: int | None = None, realizations: int = 10, batch_size: int = 256, seed: int = 0,
+                    classifier: str = "cifar10_classifier", device: str = "cpu",
+                    update_cards: bool = False) -> dict:
+    """djscc-eval's report on ``models`` (shipped names or NAME paths), each model's table
+    printed as it is measured; ``classifier`` 'none' skips the accuracy."""
+    options = {"pilots": pilots} if channel == "rayleigh" else {}
+    channel_model = make_channel(channel, **options)
+    report = {"data": image_set.source, "images": len(image_set), "channel": channel,
+              "pilots": pilots, "realizations": realizations, "snr_db": snr_grid,
+              "statistic": "mean over images of the per-image mean over realizations; "
+                           "ci95 = 1.96 standard errors over images",
+              "machine": platform.processor() or platform.machine(), "models": {}}
+    scorer = None
+    if classifier != "none" and image_set.labels is not None:
+        scorer, classifier_card = zoo.load(classifier, device)
+        report["classifier"] = classifier_card.get("name", classifier)
+    for name in models:
+        model, card = zoo.load_codec(name, device)
+        result = evaluate_model(model, image_set, snr_grid, channel_model, realizations,
+                                batch_size, seed, scorer, device)
+        report["models"][card.get("name", str(name))] = {"parameters": card.get("parameters"), **result}
+        print_table(card.get("name", str(name)), snr_grid, result)
+        if update_cards:
+            store_in_card(name, report, result)
+    return report
+
+
+def save(report: dict, json_path: Path | None = None, plot_path: Path | None = None) -> None:
+    """The report as JSON and its PSNR/SSIM vs SNR plot, where paths are given."""
+    if json_path:
+        json_path.parent.mkdir(parents=True, exist_ok=True)
+        json_path.write_text(json.dumps(report, indent=1) + "\n")
+    if plot_path:
+        plot(report, plot_path)
+
+
 def evaluate(argv=None) -> int:
     args = parse_args(argv)
     cli.set_threads(args.threads)
     snr_grid = parse_snr_grid(args.snr)
     image_set = load_images(args.data, args.split, args.data_root).limit(args.limit)
-    options = {"pilots": args.pilots} if args.channel == "rayleigh" else {}
-    channel = make_channel(args.channel, **options)
-    report = {"data": image_set.source, "images": len(image_set), "channel": args.channel,
-              "pilots": args.pilots, "realizations": args.realizations, "snr_db": snr_grid,
-              "statistic": "mean over images of the per-image mean over realizations; "
-                           "ci95 = 1.96 standard errors over images",
-              "machine": platform.processor() or platform.machine(), "models": {}}
-    classifier = None
-    if args.classifier != "none" and image_set.labels is not None:
-        classifier, classifier_card = zoo.load(args.classifier, args.device)
-        report["classifier"] = classifier_card.get("name", args.classifier)
-    for name in args.models:
-        model, card = zoo.load(name, args.device)
-        result = evaluate_model(model, image_set, snr_grid, channel, args.realizations,
-                                args.batch_size, args.seed, classifier, args.device)
-        report["models"][card.get("name", str(name))] = {"parameters": card.get("parameters"), **result}
-        print_table(card.get("name", str(name)), snr_grid, result)
-        if args.update_cards:
-            store_in_card(name, report, result)
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(report, indent=1) + "\n")
-    if args.plot:
-        plot(report, args.plot)
+    report = evaluate_models(args.models, image_set, snr_grid, args.channel, args.pilots, args.realizations,
+                             args.batch_size, args.seed, args.classifier, args.device, args.update_cards)
+    save(report, args.json, args.plot)
     return 0
 
 

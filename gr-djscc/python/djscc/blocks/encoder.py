@@ -11,6 +11,7 @@ from gnuradio import gr
 
 from djscc.blocks import pdu, torch_threads
 from djscc.errors import InputError
+from djscc.metrics import channels_first, to_float
 from djscc.nn import zoo
 from djscc.nn.channels import ChannelState
 
@@ -85,7 +86,7 @@ class encoder(gr.basic_block):
         metas, images = zip(*self.pending)
         self.pending = []
         try:
-            tensor = torch.from_numpy(np.stack(images)).permute(0, 3, 1, 2).float() / 255.0
+            tensor = to_float(channels_first(np.stack(images)))
             state = ChannelState.awgn(torch.full((len(images),), self.snr_db))
             symbols = self.model.encode(tensor, state).numpy().astype(np.complex64)
             sent = self.model.symbols_sent(state, *images[0].shape[:2]).tolist()  # variable rate

@@ -10,12 +10,11 @@ import math
 
 import numpy as np
 import pmt
-import torch
 from gnuradio import gr
 from PyQt5 import QtCore, QtGui, QtWidgets
 
 from djscc.blocks import pdu
-from djscc.metrics import psnr_per_image
+from djscc.metrics import channels_first, psnr_per_image
 
 HISTORY = 100  # images in the time plot and the running mean
 PLOT_DB = (-5.0, 40.0)  # the time plot's range: the GUI's SNR slider and PSNRs fit in it
@@ -87,7 +86,7 @@ class image_view(gr.basic_block, QtWidgets.QWidget):
         sent, received = self.sent.get(image_id), self.received[image_id]
         if sent is None or sent.shape != received.shape:
             return math.nan
-        pair = torch.from_numpy(np.stack([sent, received])).permute(0, 3, 1, 2)
+        pair = channels_first(np.stack([sent, received]))
         return float(psnr_per_image(pair[:1], pair[1:])[0])
 
     def summary(self, image_id: int | None = None) -> str:
