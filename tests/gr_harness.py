@@ -1,7 +1,6 @@
 """Run GNU Radio message blocks for real: inject PDUs, collect what comes out."""
 
 import threading
-import time
 
 import pmt
 from gnuradio import blocks, gr
@@ -21,19 +20,24 @@ class PduInjector(gr.basic_block):
         return True
 
 
-def run_message_block(block, in_port, messages, out_port, expected, timeout=20.0):
-    """Feed ``messages`` to ``block.in_port``; return the first ``expected`` messages that
-    ``block.out_port`` publishes (fewer if the timeout passes)."""
+def run_message_block(block, in_port, messages, out_port, timeout=20.0):
+    """Feed ``messages`` to ``block.in_port``; return every message ``block.out_port``
+    publishes for them.
+
+    The inputs are posted to the block's queue, then "done" on its system port (as
+    gr-satellites' QA tests do): the block handles every input before it finishes, its
+    subscribers finish after it, and ``top.wait()`` returns then: no sleeping, no polling."""
     top = gr.top_block()
-    injector, debug = PduInjector(messages), blocks.message_debug()
-    top.msg_connect(injector, "out", block, in_port)
+    debug = blocks.message_debug()
     top.msg_connect(block, out_port, debug, "store")
+    for message in messages:
+        block._post(pmt.intern(in_port), message)
+    block._post(pmt.intern("system"), pmt.cons(pmt.intern("done"), pmt.from_long(1)))
     top.start()
-    deadline = time.monotonic() + timeout
-    while debug.num_messages() < expected and time.monotonic() < deadline:
-        time.sleep(0.02)
-    if expected == 0:
-        time.sleep(0.5)  # give a wrongly published message the chance to show up
-    top.stop()
-    top.wait()
+    finished = threading.Thread(target=top.wait, daemon=True)
+    finished.start()
+    finished.join(timeout)
+    if finished.is_alive():  # a block that never finishes: fail the test, do not hang it
+        top.stop()
+        raise TimeoutError(f"{block.name()} did not finish within {timeout} s")
     return [debug.get_message(i) for i in range(debug.num_messages())]

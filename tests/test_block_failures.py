@@ -109,7 +109,7 @@ def test_framer_drops_a_frame_it_cannot_build_and_goes_on():
     block = framer(images_per_frame=1)
     too_long = pdu.make({"image_id": 0, "model_id": 1}, np.ones(2**20, np.complex64))
     good = pdu.make({"image_id": 1, "model_id": 1}, np.ones(256, np.complex64))
-    out = run_message_block(block, "symbols", [too_long, good], "frames", 1)
+    out = run_message_block(block, "symbols", [too_long, good], "frames")
     assert [pdu.parse(m, np.complex64)[0]["counter"] for m in out] == [1] and block.dropped == 1
 
 

@@ -46,7 +46,7 @@ def test_image_source_sends_images_then_end_of_stream():
 
 def test_encoder_maps_an_image_to_unit_power_symbols_and_forwards_end_of_stream(model):
     block = encoder(model, snr_db=7.0, model_id=9)
-    out = run_message_block(block, "images", [image_pdu(0), pdu.end_of_stream()], "symbols", 2)
+    out = run_message_block(block, "images", [image_pdu(0), pdu.end_of_stream()], "symbols")
     meta, symbols = pdu.parse(out[0], np.complex64)
     assert len(symbols) == 256 and np.mean(np.abs(symbols) ** 2) == pytest.approx(1.0, rel=1e-4)
     assert meta["image_id"] == 0 and meta["model_id"] == 9 and meta["encoder_snr_db"] == 7.0
@@ -57,8 +57,8 @@ def test_encoder_batches_give_the_symbols_of_one_at_a_time_in_order(model):
     """batch=3 over 5 images: a full batch, then the end of stream flushes the other two;
     same symbols, same order as batch=1."""
     messages = [image_pdu(i) for i in range(5)] + [pdu.end_of_stream()]
-    one = run_message_block(encoder(model, batch=1), "images", messages, "symbols", 6)
-    three = run_message_block(encoder(model, batch=3), "images", messages, "symbols", 6)
+    one = run_message_block(encoder(model, batch=1), "images", messages, "symbols")
+    three = run_message_block(encoder(model, batch=3), "images", messages, "symbols")
     assert len(one) == len(three) == 6 and pdu.is_end_of_stream(three[-1])
     for single, batched in zip(one[:-1], three[:-1]):
         (meta_a, a), (meta_b, b) = pdu.parse(single, np.complex64), pdu.parse(batched, np.complex64)
@@ -70,7 +70,7 @@ def test_encoder_rejects_garbage_and_follows_the_feedback_link(model):
     block = encoder(model, snr_db=3.0)
     garbage = [pmt.intern("nonsense"), pdu.make({"image_id": 1, "height": 5, "width": 5}, np.zeros(10, np.uint8)),
                pdu.make({"image_id": 2}, np.zeros(4, np.complex64))]
-    assert run_message_block(block, "images", garbage, "symbols", 0) == []
+    assert run_message_block(block, "images", garbage, "symbols") == []
     assert block.rejected == 3
     block.handle_csi(pmt.to_pmt({"snr_db": 17.5}))
     block.handle_csi(pmt.to_pmt({"snr_db": "noise"}))  # ignored, not fatal
@@ -81,10 +81,10 @@ def test_variable_rate_model_sends_what_its_gate_keeps_through_the_phy(gated_mod
     """gated-jscc: fewer symbols per image at low SNR; the header says how many, the decoder
     takes any count the model accepts."""
     low, high = (run_message_block(encoder(str(gated_model_path), snr_db=snr), "images",
-                                   [image_pdu(0)], "symbols", 1) for snr in (0.0, 20.0))
+                                   [image_pdu(0)], "symbols") for snr in (0.0, 20.0))
     assert [len(pdu.parse(m, np.complex64)[1]) for m in low + high] == [64, 256]
     bursts = run_message_block(framer(images_per_frame=2), "symbols", low + high + [pdu.end_of_stream()],
-                               "frames", 3)
+                               "frames")
     receiver = BurstReceiver()
     frames = [f for message in bursts[:2] for f in receiver.process(
         np.concatenate([np.zeros(200, np.complex64), pdu.parse(message, np.complex64)[1],
@@ -94,7 +94,7 @@ def test_variable_rate_model_sends_what_its_gate_keeps_through_the_phy(gated_mod
                             "symbols_per_image": f.header.symbols_per_image, "snr_db": 25.0},
                            f.payload.astype(np.complex64)) for f in frames]
     sink = decoder(str(gated_model_path))
-    images = run_message_block(sink, "frames", frame_pdus, "images", 2)
+    images = run_message_block(sink, "frames", frame_pdus, "images")
     assert len(images) == 2 and sink.counts["wrong_size"] == 0
 
 
@@ -102,7 +102,7 @@ def test_framer_packs_images_and_its_bursts_decode():
     symbols = [pdu.make({"image_id": 10 + i, "model_id": 1},
                         np.exp(1j * np.arange(256) * (i + 1)).astype(np.complex64)) for i in range(3)]
     out = run_message_block(framer(images_per_frame=2), "symbols", [*symbols, pdu.end_of_stream()],
-                            "frames", 3)
+                            "frames")
     assert len(out) == 3 and pdu.is_end_of_stream(out[2])
     receiver = BurstReceiver()
     frames = [f for message in out[:2] for f in receiver.process(
@@ -116,7 +116,7 @@ def test_framer_packs_images_and_its_bursts_decode():
 def test_burst_source_and_receiver_through_a_channel_model():
     bursts = run_message_block(framer(images_per_frame=1), "symbols", [
         pdu.make({"image_id": i, "model_id": 1}, np.exp(2j * np.arange(256) * i).astype(np.complex64))
-        for i in range(3)] + [pdu.end_of_stream()], "frames", 4)
+        for i in range(3)] + [pdu.end_of_stream()], "frames")
     top = gr.top_block()
     injector = PduInjector(bursts)
     source = burst_source(gap=700)
@@ -148,7 +148,7 @@ def test_decoder_decodes_frames_and_counts_what_it_cannot(model):
     good = pdu.make({"counter": 40, "model_id": 1, "images": 2, "symbols_per_image": 256, "snr_db": 12.0}, symbols)
     other_model = pdu.make({"counter": 0, "model_id": 2, "images": 2, "symbols_per_image": 256}, symbols)
     wrong_size = pdu.make({"counter": 0, "model_id": 1, "images": 1, "symbols_per_image": 512}, symbols)
-    out = run_message_block(block, "frames", [other_model, wrong_size, pmt.PMT_T, good], "images", 2)
+    out = run_message_block(block, "frames", [other_model, wrong_size, pmt.PMT_T, good], "images")
     assert [pdu.parse(m, np.uint8)[0]["image_id"] for m in out] == [40, 41]
     assert block.counts == {"frames": 1, "images": 2, "unknown_model": 1, "wrong_size": 1, "bad_pdu": 1}
 
