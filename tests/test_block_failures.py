@@ -128,3 +128,11 @@ def test_a_loopback_that_delivers_nothing_is_a_failure(tmp_path):
                              "--out-dir", str(tmp_path)], capture_output=True, text=True, timeout=300)
     assert result.returncode == 1
     assert result.stderr.strip().splitlines()[-1].startswith("error: no image arrived")
+
+
+def test_stream_blocks_refuse_bad_arguments():
+    from djscc.blocks import burst_source, dc_blocker
+    with pytest.raises(InputError, match="must not be negative"):
+        burst_source(gap=-1)
+    with pytest.raises(InputError, match="at least 1 sample"):
+        dc_blocker(time_constant=0)

@@ -15,11 +15,14 @@ import pmt
 from gnuradio import gr
 
 from djscc.blocks import pdu
+from djscc.errors import InputError
 
 
 class burst_source(gr.sync_block):
     def __init__(self, gap: int = 1000, tail: int = 4000, fill: bool = False, lead: int = 0):
         gr.sync_block.__init__(self, name="djscc_burst_source", in_sig=None, out_sig=[np.complex64])
+        if min(int(gap), int(tail), int(lead)) < 0:
+            raise InputError(f"burst_source gap {gap}, tail {tail} and lead {lead} must not be negative")
         self.gap, self.tail, self.fill = int(gap), int(tail), bool(fill)
         self.queue: collections.deque[np.ndarray] = collections.deque([np.zeros(int(lead), np.complex64)])
         self.current = np.zeros(0, np.complex64)

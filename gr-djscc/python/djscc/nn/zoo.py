@@ -23,7 +23,7 @@ from djscc.nn.codec import ChannelCodec
 from djscc.nn.gated import GatedJSCC, GatedJSCCConfig
 from djscc.nn.lssc import LSSC, LSSCConfig
 from djscc.nn.models import JSCCConfig, JSCCModel
-from djscc.paths import add_suffix
+from djscc.paths import add_suffix, write_atomically
 
 CARD_FORMAT = "gr-djscc-model/1"
 
@@ -97,8 +97,10 @@ def save(model: torch.nn.Module, path: str | Path, card: dict) -> Path:
     weights_file = weights_path(path)
     _check_finite(weights, weights_file)
     weights_file.parent.mkdir(parents=True, exist_ok=True)
-    save_file(weights, str(weights_file), metadata={"format": CARD_FORMAT})
-    card_path(path).write_text(json.dumps(card, indent=2) + "\n")
+    # weights first, then the card: a stop in between leaves the old card, which the new
+    # weights' shapes may not match, and load says so (never a half-written file)
+    write_atomically(weights_file, lambda file: save_file(weights, str(file), metadata={"format": CARD_FORMAT}))
+    write_atomically(card_path(path), lambda file: file.write_text(json.dumps(card, indent=2) + "\n"))
     return weights_file
 
 
