@@ -10,7 +10,7 @@ import numpy as np
 import pmt
 import pytest
 
-from djscc.blocks import framer, image_sink, pdu
+from djscc.blocks import burst_source, dc_blocker, framer, image_sink, pdu
 from djscc.data import load_images
 from djscc.errors import InputError
 from gnuradio import gr
@@ -131,7 +131,6 @@ def test_a_loopback_that_delivers_nothing_is_a_failure(tmp_path):
 
 
 def test_stream_blocks_refuse_bad_arguments():
-    from djscc.blocks import burst_source, dc_blocker
     with pytest.raises(InputError, match="must not be negative"):
         burst_source(gap=-1)
     with pytest.raises(InputError, match="at least 1 sample"):
