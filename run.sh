@@ -2,7 +2,7 @@
 # gr-djscc's commands, each installing what is missing first:
 #   ./run.sh loopback  the main job: flowgraphs/loopback.py (shipped model, shipped sample
 #                      images, GNU Radio channel model) -> out/loopback/
-#   ./run.sh test      the test suite (pytest)
+#   ./run.sh test      the linter (ruff) and the test suite (pytest)
 #   ./run.sh demo      every shipped model over a torch AWGN channel -> out/demo/
 #   ./run.sh grc       GNU Radio Companion with the gr-djscc blocks and package on its paths
 #   ./run.sh setup     only install: Debian's gnuradio (and GRC's GTK), .venv (system Python,
@@ -97,6 +97,7 @@ case "$job" in
             GRC_BLOCKS_PATH="$PWD/gr-djscc/grc" ${GRC_COMMAND:-gnuradio-companion} "$@" ;;
     test)
         setup xvfb
+        "$VENV/bin/ruff" check .
         "$PY" -m pytest "$@" ;;
     *)
         sed -n '2,10p' "$0" >&2

@@ -158,8 +158,8 @@ def plot(report: dict, path: Path) -> None:
         axis.set_xlabel("channel SNR (dB)")
         axis.set_ylabel({"psnr_db": "PSNR (dB)", "ssim": "SSIM"}[key])
         axis.grid(alpha=0.3)
-    for modulation, color in colors.items():
-        axes[0].plot([], [], color=color, alpha=0.5, label=f"{modulation}, each rate (fixed MCS)")
+    for scheme, color in colors.items():
+        axes[0].plot([], [], color=color, alpha=0.5, label=f"{scheme}, each rate (fixed MCS)")
     axes[0].legend(fontsize=8)
     for mcs in TABLE:
         axes[2].semilogy(snr, np.maximum(report["mcs"][mcs.name]["fer"], 1e-4), color=colors[mcs.modulation],

@@ -135,7 +135,8 @@ SCENARIOS = {  # name: (group, channel_chain arguments)
     "dc +12 dBc, 10 dB": ("dc", {"snr_db": 10, "dc_dbc": 12}),
     "iq imbalance 1 dB 5 deg, 15 dB": ("iq", {"snr_db": 15, "iq": (1.0, 5.0)}),
     # phase_noise_gen(magnitude, alpha): RMS ~ magnitude sqrt(alpha / 2) rad, over ~1 / alpha samples
-    **{f"phase noise {deg} deg RMS, 15 dB": ("phase noise", {"snr_db": 15, "phase_noise": (np.radians(deg) / np.sqrt(0.0005), 0.001)})
+    **{f"phase noise {deg} deg RMS, 15 dB":
+       ("phase noise", {"snr_db": 15, "phase_noise": (np.radians(deg) / np.sqrt(0.0005), 0.001)})
        for deg in (20, 40)},
     "hackrf pair: 100 kHz, 50 ppm, dc -10 dBc, iq 0.5 dB 3 deg, 10 dB": (
         "radio", {"snr_db": 10, "cfo_hz": 100e3, "clock_ppm": 50, "dc_dbc": -10, "iq": (0.5, 3.0)}),
@@ -196,7 +197,8 @@ def table(result: dict) -> str:
               for r in result["detection_over_cfo"]]
     noise = result["false_frames"]
     lines += ["", f"False frames in {noise['noise_seconds_at_2msps']:g} s of noise at 2 Msps: {noise['frames']} "
-              f"({noise['detections']} preambles verified; the receiver ran at {noise['receiver_msps_on_noise']} Msps)."]
+              f"({noise['detections']} preambles verified; the receiver ran at "
+              f"{noise['receiver_msps_on_noise']} Msps)."]
     return "\n".join(lines) + "\n"
 
 
@@ -214,7 +216,8 @@ def plot(result: dict, path: Path) -> None:
                  label="torch AWGN at the measured SINR")
     axes[0].set_yticks(y, names, fontsize=7)
     axes[0].invert_yaxis()
-    axes[0].set(xlabel="PSNR (dB)", xlim=(15, 32), title=f"{result['model']}, {result['images_per_frame']} images a frame")
+    axes[0].set(xlabel="PSNR (dB)", xlim=(15, 32),
+                title=f"{result['model']}, {result['images_per_frame']} images a frame")
     axes[0].legend(fontsize=8)
     for snr in sorted({r["snr_db"] for r in result["detection_over_cfo"]}):
         points = [r for r in result["detection_over_cfo"] if r["snr_db"] == snr]
@@ -222,7 +225,8 @@ def plot(result: dict, path: Path) -> None:
                      label=f"{snr} dB")
     noise = result["false_frames"]
     axes[1].set(xlabel="carrier offset (kHz at 2 Msps)", ylabel="frames received (%)", ylim=(0, 101),
-                title=f"Detection over CFO ({noise['frames']} false frames in {noise['noise_seconds_at_2msps']:g} s of noise)")
+                title=f"Detection over CFO ({noise['frames']} false frames in "
+                      f"{noise['noise_seconds_at_2msps']:g} s of noise)")
     axes[1].legend()
     for axis in axes:
         axis.grid(alpha=0.3)

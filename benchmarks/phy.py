@@ -80,7 +80,8 @@ def phy_in_the_loop(model, images: torch.Tensor, snr_grid, images_per_frame: int
             "snr_estimate_rms_db": round(float(np.sqrt((error ** 2).mean())), 3),
             "cfo_error_rms_hz": round(float(np.sqrt(np.mean(np.square(cfo_errors)))), 2),
         })
-        rows[-1]["phy_loss_db"] = round(rows[-1]["psnr_torch_true_state_db"] - rows[-1]["psnr_phy_estimated_state_db"], 3)
+        rows[-1]["phy_loss_db"] = round(
+            rows[-1]["psnr_torch_true_state_db"] - rows[-1]["psnr_phy_estimated_state_db"], 3)
         print(rows[-1], flush=True)
     return rows
 

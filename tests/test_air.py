@@ -3,11 +3,10 @@ header passes the CRC with fields of no real transmitter, bursts cut short, over
 bursts. The receiver never raises, counts them, and still decodes every good frame."""
 
 import numpy as np
-import pmt
 from gnuradio import blocks, gr
 
 from djscc.blocks import burst_receiver, pdu
-from djscc.phy.frame import FrameFormat, Header, build_frame, spread_header
+from djscc.phy.frame import FrameFormat, Header, spread_header
 from djscc.phy.impair import impair
 from djscc.phy.pulse import rrc_taps, shape
 from djscc.phy.transmitter import modulate

@@ -9,11 +9,12 @@ from pathlib import Path
 import numpy as np
 import pmt
 import pytest
+from gnuradio import gr
 
 from djscc.blocks import burst_source, dc_blocker, framer, image_sink, pdu
 from djscc.data import load_images
 from djscc.errors import InputError
-from gnuradio import gr
+
 from gr_harness import PduInjector, run_message_block
 
 REPO = Path(__file__).resolve().parents[1]

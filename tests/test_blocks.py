@@ -7,12 +7,12 @@ import pmt
 import pytest
 import torch
 from gnuradio import blocks, channels, gr
-from gr_harness import PduInjector, run_message_block
 
-from djscc.blocks import (burst_receiver, burst_source, decoder, encoder, framer, image_sink,
-                          image_source, pdu)
+from djscc.blocks import burst_receiver, burst_source, decoder, encoder, framer, image_sink, image_source, pdu
 from djscc.data import load_images
 from djscc.phy.receiver import BurstReceiver
+
+from gr_harness import PduInjector, run_message_block
 
 SAMPLES = load_images("samples").images
 

@@ -80,9 +80,9 @@ def test_shipped_capture_replays_to_the_live_numbers(meta, tmp_path):
                              "--out-dir", str(tmp_path)], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
     replayed = json.loads((tmp_path / "summary.json").read_text())
-    # the same samples, cut into other chunks than live: equal to float rounding (0.01 dB)
+    # the same samples, cut into other chunks than live: equal to float rounding (0.01 dB, 0.1 %)
     assert replayed["received"] == live["received"] > 0
     for again, then in zip(replayed["images"], live["images"]):
         assert again.keys() == then.keys()
         for key, value in then.items():
-            assert again[key] == (pytest.approx(value, abs=0.01) if isinstance(value, float) else value), key
+            assert again[key] == (pytest.approx(value, rel=1e-3, abs=0.01) if isinstance(value, float) else value), key

@@ -9,12 +9,13 @@ from pathlib import Path
 
 import pytest
 from gnuradio import channels
-from test_transceiver import run_link
 
 from djscc.blocks import receiver, transmitter
 from djscc.digital import mcs as mcs_table
 from djscc.errors import InputError
 from djscc.nn import zoo
+
+from test_transceiver import run_link
 
 
 def through_the_channel(snr_db, mcs, count=8):

@@ -3,7 +3,6 @@ loopback runs end to end on the real GNU Radio runtime."""
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path

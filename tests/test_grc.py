@@ -9,9 +9,8 @@ import subprocess
 
 import numpy as np
 import pytest
-from PIL import Image
-
 from conftest import REPO
+from PIL import Image
 
 OURS = str(REPO / "gr-djscc" / "grc")
 FLOWGRAPHS = sorted(str(path) for path in (REPO / "flowgraphs").glob("*.grc"))

@@ -9,9 +9,8 @@ import sys
 
 import numpy as np
 import pytest
-from PIL import Image
-
 from conftest import REPO
+from PIL import Image
 
 IMAGES = 16
 
@@ -53,7 +52,7 @@ def test_image_view_scores_each_image_against_the_one_sent(monkeypatch):
 
     from djscc.blocks import pdu
     from djscc.blocks.image_view import image_view
-    application = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])  # noqa: F841: kept alive
+    application = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])  # noqa: F841 (kept alive)
     view = image_view(columns=2, scale=1, true_snr_db=7)
     sent = np.full((32, 32, 3), 100, np.uint8)
     view.handle_sent(pdu.make({"image_id": 1, "height": 32, "width": 32}, sent))

@@ -9,11 +9,12 @@ import sys
 import numpy as np
 import pytest
 import torch
-
 from conftest import REPO
+
 from djscc.blocks import decoder, encoder, pdu
 from djscc.errors import ModelFileError
 from djscc.nn import zoo
+
 from gr_harness import run_message_block
 
 SHIPPED = "da-djscc_1-12"

@@ -13,7 +13,6 @@ from djscc import train, train_classifier, training
 from djscc.nn import zoo
 
 
-
 def run_train(tmp_path, *extra):
     return train.main(["--arch", "da-djscc", "--data", "samples", "--batch-size", "8",
                        "--threads", "2", "--out", str(tmp_path / "m"), *extra])

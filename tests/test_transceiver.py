@@ -4,12 +4,13 @@ own channel model: images in, images out, one model id from the card at both end
 import numpy as np
 import pytest
 from gnuradio import blocks, channels, gr
-from gr_harness import PduInjector
 
 from djscc import captures
 from djscc.blocks import image_sink, pdu, receiver, transmitter
 from djscc.data import load_images
 from djscc.nn import zoo
+
+from gr_harness import PduInjector
 
 SAMPLES = load_images("samples").images
 

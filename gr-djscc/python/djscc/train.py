@@ -42,7 +42,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--data-root", default="data", help="download folder for cifar10/100")
     parser.add_argument("--crops-per-epoch", type=cli.positive_int, default=50000,
                         help="for an image folder: random 32x32 crops drawn each epoch")
-    parser.add_argument("--out", required=True, type=cli.output_path, help="NAME: writes NAME.safetensors/.json/.ckpt.pt")
+    parser.add_argument("--out", required=True, type=cli.output_path,
+                        help="NAME: writes NAME.safetensors/.json/.ckpt.pt")
     snr = parser.add_mutually_exclusive_group()
     snr.add_argument("--snr", type=cli.finite_float, help="train at one SNR (dB)")
     snr.add_argument("--snr-range", type=cli.finite_float, nargs=2, default=[0.0, 20.0], metavar=("LO", "HI"),

@@ -1,8 +1,9 @@
 """djscc-train-classifier: train the downstream CIFAR-10 classifier that scores received images.
 
 SGD with Nesterov momentum, a one-cycle learning rate (linear warm-up, linear decay to 0),
-label smoothing, flips and 2-pixel translations; djscc-train's epoch loop (djscc.training). With --test-data the accuracy on those images is measured at the end and
-stored in the card. A checkpoint is written after every epoch; the same command resumes.
+label smoothing, flips and 2-pixel translations; djscc-train's epoch loop (djscc.training).
+With --test-data the accuracy on those images is measured at the end and stored in the card.
+A checkpoint is written after every epoch; the same command resumes.
 
 Example (the shipped one: 97 s on an H100, 92.1 % on the 846 exact test images; on a CPU,
 --widths 32 64 128 256 --epochs 10 gives 89.8 % in 53 min on one core):
@@ -32,7 +33,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--data", required=True, help="labelled training set: cifar10 or an .npz")
     parser.add_argument("--test-data", help="labelled test set (.npz) measured at the end")
     parser.add_argument("--data-root", default="data", help="download folder for cifar10")
-    parser.add_argument("--out", required=True, type=cli.output_path, help="NAME: writes NAME.safetensors/.json/.ckpt.pt")
+    parser.add_argument("--out", required=True, type=cli.output_path,
+                        help="NAME: writes NAME.safetensors/.json/.ckpt.pt")
     parser.add_argument("--widths", type=cli.positive_int, nargs=4, default=[64, 128, 256, 512])
     parser.add_argument("--epochs", type=cli.positive_int, default=50)
     parser.add_argument("--batch-size", type=cli.positive_int, default=256)

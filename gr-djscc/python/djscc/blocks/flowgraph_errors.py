@@ -11,7 +11,6 @@ import sys
 
 from djscc.errors import DjsccError
 
-
 _previous_hook = sys.excepthook
 
 

@@ -54,7 +54,7 @@ class image_sink(gr.basic_block):
         """Any failure of a handler is counted and logged, never raised."""
         try:
             handler(message)
-        except Exception as error:  # noqa: BLE001: a bad message must not stop the sink
+        except Exception as error:  # a bad message must not stop the sink
             self.report.count_bad_pdu()
             gr.log.warn(f"djscc image_sink: message dropped: {type(error).__name__}: {error}")
 
@@ -102,6 +102,6 @@ class image_sink(gr.basic_block):
                              f"{summary['unmatched']} unmatched, {summary['bad_pdus']} bad PDUs)")
             if self.out_dir is not None:
                 self.report.write(summary, self.out_dir)
-        except Exception as error:  # noqa: BLE001: an exception in stop() aborts the process
+        except Exception as error:  # an exception in stop() aborts the process
             gr.log.error(f"djscc image_sink: summary not written: {type(error).__name__}: {error}")
         return True

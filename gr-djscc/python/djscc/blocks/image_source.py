@@ -51,7 +51,7 @@ class image_source(gr.basic_block):
     def _emit(self):
         try:
             self._publish()
-        except Exception as error:  # noqa: BLE001: logged, and the end of stream still goes out
+        except Exception as error:  # logged, and the end of stream still goes out
             gr.log.error(f"djscc image_source: stopped sending: {type(error).__name__}: {error}")
             self.message_port_pub(self.port, pdu.end_of_stream())
 
