@@ -44,11 +44,8 @@ class digital_encoder(gr.basic_block):
         self.snr_db = float(snr_db)
 
     def handle_csi(self, message):
-        try:
-            snr = float(pmt.to_python(pmt.dict_ref(message, pmt.intern("snr_db"), pmt.PMT_NIL)))
-        except (TypeError, ValueError):
-            return
-        if np.isfinite(snr):
+        snr = pdu.csi_snr_db(message)
+        if snr is not None:
             self.snr_db = snr
 
     def mcs(self):

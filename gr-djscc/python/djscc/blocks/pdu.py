@@ -39,3 +39,13 @@ def end_of_stream():
 def is_end_of_stream(message) -> bool:
     car = pmt.car(message) if pmt.is_pair(message) else pmt.PMT_NIL
     return pmt.is_dict(car) and pmt.to_python(pmt.dict_ref(car, pmt.intern(EOF_KEY), pmt.PMT_F)) is True
+
+
+def csi_snr_db(message) -> float | None:
+    """The SNR (dB) of a channel-state message (the burst receiver's "csi"); None if it
+    holds no finite one."""
+    try:
+        snr = float(pmt.to_python(pmt.dict_ref(message, pmt.intern("snr_db"), pmt.PMT_NIL)))
+    except (TypeError, ValueError):
+        return None
+    return snr if np.isfinite(snr) else None
