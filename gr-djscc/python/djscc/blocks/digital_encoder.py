@@ -10,6 +10,7 @@ import pmt
 from gnuradio import gr
 
 from djscc.blocks import pdu
+from djscc.blocks.feedback import SnrFeedback
 from djscc.digital import link
 from djscc.digital.mcs import TABLE, by_name, header_id
 from djscc.errors import InputError
@@ -18,7 +19,7 @@ ADAPTIVE = "adaptive"
 MARGIN_DB = 1.0  # below the fed-back SNR: the receiver's estimate errs by 0.2-0.3 dB RMS
 
 
-class digital_encoder(gr.basic_block):
+class digital_encoder(SnrFeedback, gr.basic_block):
     """``mcs``: an MCS name ("16QAM 1/2", ...: the same for every image), or "adaptive":
     the largest budget whose threshold is under the SNR of the last channel state on
     "csi" (or ``snr_db`` until one arrives) less MARGIN_DB. Below every threshold the
@@ -39,14 +40,6 @@ class digital_encoder(gr.basic_block):
         for name, handler in (("images", self.handle_image), ("csi", self.handle_csi)):
             self.message_port_register_in(pmt.intern(name))
             self.set_msg_handler(pmt.intern(name), handler)
-
-    def set_snr_db(self, snr_db: float):
-        self.snr_db = float(snr_db)
-
-    def handle_csi(self, message):
-        snr = pdu.csi_snr_db(message)
-        if snr is not None:
-            self.snr_db = snr
 
     def mcs(self):
         """The MCS the next image goes out with."""

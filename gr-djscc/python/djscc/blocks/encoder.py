@@ -10,13 +10,14 @@ import torch
 from gnuradio import gr
 
 from djscc.blocks import pdu, torch_threads
+from djscc.blocks.feedback import SnrFeedback
 from djscc.errors import InputError
 from djscc.metrics import channels_first, to_float
 from djscc.nn import zoo
 from djscc.nn.channels import ChannelState
 
 
-class encoder(gr.basic_block):
+class encoder(SnrFeedback, gr.basic_block):
     """Encodes the images on "images" with ``model`` at the SNR of the last channel state
     received on "csi" (the feedback link), or ``snr_db`` until one arrives.
 
@@ -49,14 +50,6 @@ class encoder(gr.basic_block):
     def start(self):
         torch_threads.set_for_this_thread(self.threads)  # the handlers' thread: see torch_threads
         return True
-
-    def set_snr_db(self, snr_db: float):
-        self.snr_db = float(snr_db)
-
-    def handle_csi(self, message):
-        snr = pdu.csi_snr_db(message)
-        if snr is not None:
-            self.snr_db = snr
 
     def handle_image(self, message):
         if pdu.is_end_of_stream(message):
