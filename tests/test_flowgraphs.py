@@ -56,9 +56,11 @@ def test_loopback_matches_the_torch_simulation_at_20db(tmp_path):
 
 
 def test_loopback_with_fading_and_frames_lost_still_ends(tmp_path):
-    _, summary = run_loopback(tmp_path, "--snr-db", "-3", "--fading", "1", "--num-images", "8",
-                              "--images-per-frame", "1")
-    assert summary["sent"] == 8 and summary["received"] + summary["lost"] == 8
+    stdout, summary = run_loopback(tmp_path, "--snr-db", "-3", "--fading", "1", "--num-images", "8",
+                                   "--images-per-frame", "1")
+    # frames in deep fades are lost, the others arrive, and the run ends and says so
+    assert summary["sent"] == 8 and 0 < summary["received"] < 8
+    assert f"summary: {summary['received']}/8 images" in stdout and len(summary["images"]) == summary["received"]
 
 
 def test_loopback_carries_the_gated_models_variable_symbol_count(tmp_path):
