@@ -111,6 +111,12 @@ def test_16_bit_images_keep_their_values(tmp_path):
     (lambda card: card["config"].update(widths=[100_000, 32, 32, 32]), "does not match the weights"),
     (lambda card: card["config"].update(kernel_size="5"), "invalid config"),
     (lambda card: card.update(model_id=300), "model_id must be an integer 1..231"),
+    (lambda card: card["config"].update(latent_channels=16), "does not match the weights"),
+    (lambda card: card.update(architecture="djscc"), "invalid config"),
+    (lambda card: card.update(architecture="transformer"), "unknown architecture"),
+    (lambda card: card["config"].update(attention="global"), "invalid config"),
+    (lambda card: card.pop("config"), "lacks 'config'"),
+    (lambda card: card.update(format="other"), "not a gr-djscc model card"),
 ])
 def test_bad_card_is_refused_before_anything_is_allocated(tiny_model_path, edit, message):
     path = zoo.card_path(tiny_model_path)

@@ -1,6 +1,5 @@
 """Model files: safetensors + JSON card round trip, and every way a file can be wrong."""
 
-import json
 
 import pytest
 import torch
@@ -41,23 +40,6 @@ def test_pickle_is_never_loaded(tiny_model_path):
     """A torch.save (pickle) file in place of the weights is refused, not executed."""
     torch.save(zoo.build("da-djscc").state_dict(), zoo.weights_path(tiny_model_path))
     with pytest.raises(ModelFileError, match="not a readable safetensors"):
-        zoo.load(tiny_model_path)
-
-
-@pytest.mark.parametrize("edit,message", [
-    (lambda card: card["config"].update(latent_channels=16), "does not match the weights"),
-    (lambda card: card.update(architecture="djscc"), "invalid config"),
-    (lambda card: card.update(architecture="transformer"), "unknown architecture"),
-    (lambda card: card["config"].update(attention="global"), "invalid config"),
-    (lambda card: card.pop("config"), "lacks 'config'"),
-    (lambda card: card.update(format="other"), "not a gr-djscc model card"),
-])
-def test_card_that_does_not_fit(tiny_model_path, edit, message):
-    path = zoo.card_path(tiny_model_path)
-    card = json.loads(path.read_text())
-    edit(card)
-    path.write_text(json.dumps(card))
-    with pytest.raises(ModelFileError, match=message):
         zoo.load(tiny_model_path)
 
 
