@@ -19,6 +19,7 @@ from torch.utils.flop_counter import FlopCounterMode
 from djscc import cli
 from djscc.nn import zoo
 from djscc.nn.channels import ChannelState
+from djscc.paths import write_atomically
 
 
 @torch.no_grad()
@@ -105,7 +106,7 @@ def complexity(argv=None) -> int:
     print(f"\n{report['machine']}; latency = median of {args.runs} encode+decode runs")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(report, indent=1) + "\n")
+        write_atomically(args.json, lambda file: file.write_text(json.dumps(report, indent=1) + "\n"))
     if args.plot:
         plot(report, args.plot)
     return 0

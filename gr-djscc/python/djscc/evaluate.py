@@ -30,6 +30,7 @@ from djscc.metrics import channels_first, psnr_per_image, ssim_per_image, to_flo
 from djscc.nn import zoo
 from djscc.nn.channels import ChannelState, make_channel
 from djscc.nn.codec import DOWNSAMPLING, SNR_LIMITS_DB, drop_unsent
+from djscc.paths import write_atomically
 
 
 def parse_snr_grid(items: list[str]) -> list[float]:
@@ -217,7 +218,7 @@ def save(report: dict, json_path: Path | None = None, plot_path: Path | None = N
     """The report as JSON and its PSNR/SSIM vs SNR plot, where paths are given."""
     if json_path:
         json_path.parent.mkdir(parents=True, exist_ok=True)
-        json_path.write_text(json.dumps(report, indent=1) + "\n")
+        write_atomically(json_path, lambda file: file.write_text(json.dumps(report, indent=1) + "\n"))
     if plot_path:
         plot(report, plot_path)
 
@@ -252,7 +253,7 @@ def store_in_card(name: str, report: dict, result: dict) -> None:
         "snr_db": report["snr_db"], "command": "djscc-eval --update-cards",
         **{key: values["mean"] for key, values in result.items()},
     }
-    path.write_text(json.dumps(card, indent=2) + "\n")
+    write_atomically(path, lambda file: file.write_text(json.dumps(card, indent=2) + "\n"))
 
 
 def main(argv=None) -> int:

@@ -2,10 +2,12 @@
 
 import torch
 
+from djscc.errors import InputError
+
 
 def check(threads: int) -> int:
     if threads < 1:
-        raise ValueError(f"threads must be at least 1, not {threads}")
+        raise InputError(f"threads must be at least 1, not {threads}")
     return threads
 
 
