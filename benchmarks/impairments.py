@@ -25,7 +25,7 @@ from gnuradio import blocks, channels, gr
 
 from djscc.blocks.dc_blocker import dc_blocker
 from djscc.data import load_images
-from djscc.metrics import psnr_per_image, to_uint8
+from djscc.metrics import channels_first, psnr_per_image, to_float, to_uint8
 from djscc.nn import zoo
 from djscc.nn.channels import AWGNChannel, ChannelState
 from djscc.phy.frame import FrameFormat, Header
@@ -71,7 +71,7 @@ def through_gnu_radio(samples: np.ndarray, chain) -> np.ndarray:
 
 def link(model, images: torch.Tensor, per_frame: int, chain) -> dict:
     """Every image through the chain, ``per_frame`` a frame; the scenario's figures."""
-    fmt, floats = FrameFormat(), images.float() / 255
+    fmt, floats = FrameFormat(), to_float(images)
     with torch.no_grad():
         symbols = model.encode(floats, ChannelState.awgn(torch.full((len(images),), 10.0))).numpy()
     bursts = [np.zeros(LEAD, np.complex64)]
@@ -118,7 +118,7 @@ def link(model, images: torch.Tensor, per_frame: int, chain) -> dict:
 def awgn_reference(model, images: torch.Tensor, snr_db: float) -> float:
     state = ChannelState.awgn(torch.full((len(images),), snr_db))
     with torch.no_grad():
-        decoded = to_uint8(model(images.float() / 255, AWGNChannel(), state.snr_db,
+        decoded = to_uint8(model(to_float(images), AWGNChannel(), state.snr_db,
                                  torch.Generator().manual_seed(0)))
     return round(float(psnr_per_image(images, decoded).mean()), 3)
 
@@ -248,7 +248,7 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     model, _ = zoo.load(args.model)
-    images = torch.from_numpy(np.asarray(load_images(args.data).limit(args.limit).images)).permute(0, 3, 1, 2)
+    images = channels_first(load_images(args.data).limit(args.limit).images)
     result = {"model": args.model, "data": args.data, "images": len(images),
               "images_per_frame": args.images_per_frame, "sample_rate": SAMPLE_RATE,
               "machine": f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads",

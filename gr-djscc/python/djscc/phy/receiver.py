@@ -366,9 +366,11 @@ class BurstReceiver:
             return None  # the preamble and header are there, the payload is not: cut short
         sent = np.empty(total, np.complex64)  # the known symbols, and the payload as first received
         sent[known_at], sent[data_at] = known, first[1][data_at] / first[2].gain[data_at]
-        clock_offset = clock_drift(z, t0_local, fmt.sps, np.arange(total), sent, around=clock_offset)
-        (slope, intercept, h), equalized, channel, best_name = \
-            self._equalize(z, t0_local, clock_offset, total, known_at, known, pilot_at)
+        refined = clock_drift(z, t0_local, fmt.sps, np.arange(total), sent, around=clock_offset)
+        if refined != clock_offset:  # a frame too short to drift measurably keeps its first pass
+            clock_offset = refined
+            first = self._equalize(z, t0_local, clock_offset, total, known_at, known, pilot_at)
+        (slope, intercept, h), equalized, channel, best_name = first
         gain = channel.gain[data_at]
         data = equalized[data_at] / gain
         noise = channel.noise_var[data_at] / np.abs(gain) ** 2  # per data symbol, after the division

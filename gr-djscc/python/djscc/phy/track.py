@@ -144,7 +144,6 @@ class Track:
     gain: np.ndarray
     noise_var: np.ndarray
     prediction_error: float  # mean leave-one-out error of the pilots over their power: lower is better
-    window: int
 
 
 def track(equalized: np.ndarray, pilot_at: np.ndarray, pilots: np.ndarray,
@@ -159,8 +158,8 @@ def track(equalized: np.ndarray, pilot_at: np.ndarray, pilots: np.ndarray,
         sums, counts = _centered_sum(ratios, window)
         errors = np.abs(ratios - (sums - ratios) / np.maximum(counts - 1, 1)) ** 2
         if best is None or errors.mean() < clear_gain(len(ratios)) * best[0].mean():
-            best = errors, sums / counts, counts, window
-    errors, gains, counts, window = best
+            best = errors, sums / counts, counts
+    errors, gains, counts = best
     noise = errors * (counts - 1) / counts  # a leave-one-out error is the noise times c / (c - 1)
     trained = np.abs(train_residual) ** 2
     if len(trained) and abs(np.log(noise.mean() / max(trained.mean(), 1e-30))) < 3 / np.sqrt(len(noise)):
@@ -174,4 +173,4 @@ def track(equalized: np.ndarray, pilot_at: np.ndarray, pilots: np.ndarray,
     gain = np.interp(positions, pilot_at, gains.real) + 1j * np.interp(positions, pilot_at, gains.imag)
     # in units of the signal: an MMSE equalizer's output, and so its errors, are shrunk
     return Track(gain=gain.astype(np.complex64), noise_var=np.interp(positions, pilot_at, noise),
-                 prediction_error=float(errors.mean() / np.mean(np.abs(gains) ** 2)), window=window)
+                 prediction_error=float(errors.mean() / np.mean(np.abs(gains) ** 2)))
