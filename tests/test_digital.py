@@ -8,7 +8,7 @@ from PIL import Image
 
 from djscc.data import load_images
 from djscc.digital import ldpc, link, modulation, source
-from djscc.digital.mcs import SYMBOLS, TABLE, by_name
+from djscc.digital.mcs import CHECK_BYTES, SYMBOLS, TABLE, by_name
 
 
 @pytest.fixture(scope="module")
@@ -123,7 +123,7 @@ def test_every_mcs_fills_256_symbols_with_one_codeword():
     assert len(TABLE) == 18 and len({m.index for m in TABLE}) == 18
     for mcs in TABLE:
         assert mcs.coded_bits == SYMBOLS * mcs.bits_per_symbol
-        assert mcs.budget * 8 == mcs.info_bits <= mcs.coded_bits * mcs.rate
+        assert (mcs.budget + CHECK_BYTES) * 8 == mcs.info_bits <= mcs.coded_bits * mcs.rate
         assert ldpc.alist_path(mcs.coded_bits, mcs.info_bits).exists()
 
 
@@ -138,6 +138,17 @@ def test_image_round_trip_and_a_failed_codeword_is_counted(images):
     bad = link.receive(*link.awgn(symbols, 0.0, rng), mcs)
     assert bad.status == "codeword failed" and bad.payload is None
     np.testing.assert_array_equal(bad.image, source.failed_image())
+
+
+def test_a_valid_codeword_with_a_wrong_check_byte_is_a_failed_one(images):
+    """What the LDPC decoder cannot see (it converged to another codeword) the check byte does."""
+    mcs = by_name("16QAM 1/2")
+    payload = source.encode(images[1], mcs.budget)
+    wrong = payload + bytes([link.check_byte(payload)[0] ^ 0x5A])
+    coded = ldpc.code(mcs.coded_bits, mcs.info_bits).encode(np.unpackbits(np.frombuffer(wrong, np.uint8)))
+    symbols = modulation.modulate(modulation.interleave(coded), mcs.bits_per_symbol)
+    assert link.receive(symbols, 1e-3, mcs).status == "codeword failed"
+    assert link.receive(link.payload_to_symbols(payload, mcs), 1e-3, mcs).status == "ok"
 
 
 def test_the_cliff(images):
@@ -161,8 +172,8 @@ def test_selection_and_capacity_budget():
     thresholds = {"QPSK 1/4": -1.0, "QPSK 1/2": 3.0, "16QAM 1/4": 3.0, "64QAM 5/6": None}
     assert link.select(-5.0, thresholds) is None
     assert link.select(0.0, thresholds).name == "QPSK 1/4"
-    assert link.select(3.5, thresholds).name in ("QPSK 1/2", "16QAM 1/4")  # both 32 bytes
-    assert link.select(25.0, thresholds).budget == 32
+    assert link.select(3.5, thresholds).name in ("QPSK 1/2", "16QAM 1/4")  # both 31 bytes
+    assert link.select(25.0, thresholds).budget == 31
 
 
 def test_the_measured_thresholds_pick_a_larger_budget_as_the_snr_grows():

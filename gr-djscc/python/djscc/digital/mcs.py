@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 SYMBOLS = 256  # k complex symbols per 32x32x3 image at k/n = 1/12
+CHECK_BYTES = 1  # a codeword's last byte checks the others (djscc.digital.link)
 MODULATIONS = {"QPSK": 2, "16QAM": 4, "64QAM": 6}
 RATES = (Fraction(1, 4), Fraction(1, 3), Fraction(1, 2), Fraction(2, 3), Fraction(3, 4), Fraction(5, 6))
 
@@ -30,8 +31,8 @@ class MCS:
 
     @property
     def budget(self) -> int:
-        """Bytes of source code an image gets."""
-        return self.info_bits // 8
+        """Bytes of source code an image gets: the codeword's, less the check byte."""
+        return self.info_bits // 8 - CHECK_BYTES
 
     @property
     def info_degree(self) -> int:
