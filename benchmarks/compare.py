@@ -6,7 +6,9 @@ model's card says of its training into one table and one plot: PSNR / SSIM / the
 classifier's accuracy at -2 (AttenJSCC's reported point), 0, 5, 10, 15 and 20 dB, the share
 of symbols sent, parameters, FLOPs, CPU latency. Writes results/comparison.{json,md,png}.
 A model trained and measured but too large to ship (AttenJSCC's Table 1 configuration, 87 MB)
-keeps its card, figures included, as results/NAME.card.json and gets a row too.
+keeps its card, figures included, as results/NAME.card.json and gets a row too. The digital
+scheme and its capacity bound (fidelity_awgn_digital.json: djscc-eval digital capacity on the
+same images, grid and realizations) get rows and lines beside them.
 
   .venv/bin/python benchmarks/compare.py
 """
@@ -52,6 +54,15 @@ def main() -> int:
         curves[name] = curve
         rows[name] = {"cells": cells, "sent": sent, "complexity": complexity["models"][name],
                       "trained": training_summary(card)}
+    digital = json.loads((RESULTS / "fidelity_awgn_digital.json").read_text())
+    if (digital["data"], digital["snr_db"], digital["realizations"]) != (fidelity["data"], grid,
+                                                                         fidelity["realizations"]):
+        raise SystemExit("fidelity_awgn_digital.json was measured on other images, SNRs or realizations")
+    for name, curve in digital["models"].items():
+        cells, sent = row_cells(curve, grid)
+        curves[name] = curve
+        rows[name] = {"cells": cells, "sent": sent, "complexity": None,
+                      "trained": "not trained: AVIF / JPEG + gr-fec LDPC + QAM (djscc.digital)"}
     for path in sorted(RESULTS.glob("*.card.json")):
         card = json.loads(path.read_text())
         figure = card["figures"][f"{fidelity['data']} / {fidelity['channel']}"]
@@ -69,8 +80,8 @@ def main() -> int:
              "| --- |" + " ---: |" * (len(SNR_DB) + 4) + " --- |"]
     for name, row in rows.items():
         cost = row["complexity"]
-        lines.append(f"| {name} | " + " | ".join(row["cells"]) + f" | {row['sent']} | "
-                     f"{cost['parameters']:,} | {cost['mflops']} | {cost['latency_ms']} | {row['trained']} |")
+        costs = "- | - | -" if cost is None else f"{cost['parameters']:,} | {cost['mflops']} | {cost['latency_ms']}"
+        lines.append(f"| {name} | " + " | ".join(row["cells"]) + f" | {row['sent']} | {costs} | {row['trained']} |")
     table = "\n".join(lines) + "\n"
     report = {"data": fidelity["data"], "images": fidelity["images"], "channel": fidelity["channel"],
               "realizations": fidelity["realizations"], "classifier": fidelity.get("classifier"),

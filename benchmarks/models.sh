@@ -2,6 +2,8 @@
 # Every model figure, one command: ./benchmarks/models.sh [EXACT_NPZ]
 #   fidelity_awgn.{json,png}      PSNR, SSIM, classifier accuracy and symbols sent vs SNR,
 #                                 -5..25 dB (and -2, AttenJSCC's point), all shipped codecs, AWGN
+#   fidelity_awgn_digital.json    the same for the digital scheme (MCS by the SNR) and its
+#                                 capacity bound, the rows compare.py sets beside the models
 #   fidelity_rayleigh.{json,png}  the same over Rayleigh block fading (perfect CSI), 5 dB steps
 #   complexity.{json,png}         the paper's Table I (parameters, MB, MFLOPs, CPU latency),
 #                                 with AttenJSCC's Table 1 configuration (built untrained: its
@@ -20,6 +22,8 @@ MODELS=(djscc_snr7_1-12 djscc_snr15_1-12 adjscc_1-12 da-djscc_1-12 da-djscc_1-6
 
 "$BIN/djscc-eval" "${MODELS[@]}" --data "$EXACT" --snr=-5:25:2.5,-2 --realizations 10 \
     --threads 2 --json $OUT/fidelity_awgn.json --plot $OUT/fidelity_awgn.png --update-cards
+"$BIN/djscc-eval" digital capacity --data "$EXACT" --snr=-5:25:2.5,-2 --realizations 10 \
+    --threads 2 --json $OUT/fidelity_awgn_digital.json
 "$BIN/djscc-eval" "${MODELS[@]}" --data "$EXACT" --snr=-5:25:5 --realizations 10 \
     --channel rayleigh --threads 2 --json $OUT/fidelity_rayleigh.json --plot $OUT/fidelity_rayleigh.png
 "$BIN/djscc-complexity" "${MODELS[@]}" attenjscc --threads 1 --runs 500 \

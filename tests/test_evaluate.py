@@ -2,10 +2,15 @@
 
 import json
 
+import numpy as np
 import pytest
 
 from djscc import complexity, evaluate
+from djscc.data import load_images
+from djscc.digital import source
+from djscc.digital.mcs import by_name
 from djscc.errors import InputError
+from djscc.metrics import channels_first, psnr_per_image
 
 
 def test_snr_grid_parsing():
@@ -43,6 +48,32 @@ def test_accuracy_follows_the_channel_for_a_variable_rate_model(gated_model_path
     assert curve["symbols_sent"]["mean"] == [0.25, 1.0] and "feature_accuracy" in curve
     assert evaluate.main([*argv, "--classifier", "none", "--json", str(tmp_path / "n.json")]) == 0
     assert "accuracy" not in json.loads((tmp_path / "n.json").read_text())["models"]["gated"]
+
+
+def test_the_digital_scheme_in_the_same_report(tmp_path):
+    """One report holds the digital scheme (MCS by the SNR), a fixed MCS (the cliff) and the
+    capacity bound; far above the fixed MCS's threshold it is the codec at its budget, far
+    below it the mid-gray image, and the bound is above the scheme at every SNR."""
+    assert evaluate.main(["digital", "digital:16QAM 1/2", "capacity", "--data", "samples", "--limit", "6",
+                          "--snr", "0", "20", "--realizations", "2", "--json", str(tmp_path / "d.json")]) == 0
+    models = json.loads((tmp_path / "d.json").read_text())["models"]
+    adaptive, fixed, bound = (models[name]["psnr_db"]["mean"] for name in
+                              ("digital", "digital:16QAM 1/2", evaluate.CAPACITY_LABEL))
+    images = load_images("samples").images[:6]
+    budget = by_name("16QAM 1/2").budget
+    coded = channels_first(np.stack([source.decode(source.encode(image, budget)) for image in images]))
+    assert fixed[1] == pytest.approx(psnr_per_image(channels_first(images), coded).mean().item(), abs=1e-3)
+    gray = channels_first(np.stack([source.failed_image()] * 6))
+    assert fixed[0] == pytest.approx(psnr_per_image(channels_first(images), gray).mean().item(), abs=1e-3)
+    assert all(b >= a for a, b in zip(adaptive, bound)) and adaptive[1] > fixed[1]
+    assert all(0 <= v <= 1 for v in models["digital"]["accuracy"]["mean"])
+
+
+def test_the_digital_scheme_refuses_what_it_cannot_code(capsys):
+    assert evaluate.main(["digital:8PSK 1/2", "--data", "samples", "--limit", "2", "--snr", "10"]) == 2
+    assert "no MCS '8PSK 1/2'" in capsys.readouterr().err
+    assert evaluate.main(["digital", "--data", "samples-kodak", "--snr", "10"]) == 2
+    assert "codes 32x32 images" in capsys.readouterr().err
 
 
 def test_rayleigh_on_differently_sized_images(tiny_model_path, tmp_path):

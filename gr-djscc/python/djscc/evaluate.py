@@ -12,6 +12,7 @@ Examples:
   djscc-eval da-djscc_1-12 adjscc_1-12 --data ../shared/data/cifar10/cifar10_exact.npz \
       --snr=-5:25:2.5 --json out/eval.json --plot out/eval.png
   djscc-eval da-djscc_1-12 --data samples --snr 0 10 20 --channel rayleigh --pilots 16
+  djscc-eval da-djscc_1-12 digital 'digital:16QAM 1/2' capacity --data samples --snr 0:20:5
 """
 
 import argparse
@@ -25,12 +26,16 @@ from tqdm import tqdm
 
 from djscc import cli
 from djscc.data import ImageSet, center_crop_to_multiple, load_images
+from djscc.digital.codec import DigitalCodec, capacity_images, check_size
 from djscc.errors import InputError
 from djscc.metrics import channels_first, psnr_per_image, ssim_per_image, to_float, to_uint8
 from djscc.nn import zoo
 from djscc.nn.channels import ChannelState, make_channel
 from djscc.nn.codec import DOWNSAMPLING, SNR_LIMITS_DB, drop_unsent
 from djscc.paths import write_atomically
+
+CAPACITY = "capacity"  # djscc-eval's name of the digital bound
+CAPACITY_LABEL = "capacity bound (codec at k log2(1+SNR) bits)"
 
 
 def parse_snr_grid(items: list[str]) -> list[float]:
@@ -71,18 +76,39 @@ def image_batches(image_set: ImageSet, batch_size: int):
         yield channels_first(images[start:start + batch_size]), batch_labels
 
 
-@torch.no_grad()
-def evaluate_model(model, image_set: ImageSet, snr_grid: list[float], channel,
-                   realizations: int, batch_size: int, seed: int, classifier=None,
-                   device: str | torch.device = "cpu") -> dict:
-    """Per-SNR mean and 95% interval over images of PSNR, SSIM, the share of the k symbols
-    sent, and with labels and a ``classifier``, its accuracy on the reconstructions (and a
-    model's own feature-space accuracy, for models that classify)."""
+def metric_names(model, image_set: ImageSet, classifier) -> list[str]:
+    """What is measured: PSNR, SSIM, the share of k sent, and with labels and a classifier
+    its accuracy (and a model's own feature-space accuracy, for models that classify)."""
     metrics = ["psnr_db", "ssim", "symbols_sent"]
     if classifier is not None and image_set.labels is not None:
         metrics.append("accuracy")
         if hasattr(model, "classify"):
             metrics.append("feature_accuracy")
+    return metrics
+
+
+def score(sums: dict, reference: torch.Tensor, output: torch.Tensor, labels, classifier) -> None:
+    """Add the per-image PSNR, SSIM and accuracy of 8-bit ``output`` to ``sums``."""
+    sums["psnr_db"] += psnr_per_image(reference, output).cpu()
+    sums["ssim"] += ssim_per_image(reference, output).cpu()
+    if "accuracy" in sums:
+        sums["accuracy"] += (classifier.predict(to_float(output)) == labels).float().cpu()
+
+
+def summarize(per_image: dict, results: dict) -> None:
+    """Append one SNR's mean and 95% interval over images of each metric to ``results``."""
+    for key, values in per_image.items():
+        mean, ci = mean_and_ci95(torch.cat(values).double().numpy())
+        results[key]["mean"].append(round(mean, 4))
+        results[key]["ci95"].append(round(ci, 4))
+
+
+@torch.no_grad()
+def evaluate_model(model, image_set: ImageSet, snr_grid: list[float], channel,
+                   realizations: int, batch_size: int, seed: int, classifier=None,
+                   device: str | torch.device = "cpu") -> dict:
+    """Per-SNR mean and 95% interval over images of the ``metric_names``."""
+    metrics = metric_names(model, image_set, classifier)
     results = {key: {"mean": [], "ci95": []} for key in metrics}
     for snr_index, snr in enumerate(tqdm(snr_grid, desc="SNR", leave=False)):
         generator = torch.Generator().manual_seed(seed * 1000 + snr_index)
@@ -100,19 +126,33 @@ def evaluate_model(model, image_set: ImageSet, snr_grid: list[float], channel,
                 received, state = channel(symbols, snr_db, generator)
                 received, state = drop_unsent(received, sent).to(device), state.to(device)
                 output = to_uint8(model.decode(received, state, size))
-                sums["psnr_db"] += psnr_per_image(reference, output).cpu()
-                sums["ssim"] += ssim_per_image(reference, output).cpu()
-                if "accuracy" in sums:
-                    predicted = classifier.predict(to_float(output))
-                    sums["accuracy"] += (predicted == labels).float().cpu()
+                score(sums, reference, output, labels, classifier)
                 if "feature_accuracy" in sums:
                     sums["feature_accuracy"] += (model.classify(received, size) == labels).float().cpu()
             for key in metrics:
                 per_image[key].append(sums[key] / realizations)
-        for key in metrics:
-            mean, ci = mean_and_ci95(torch.cat(per_image[key]).double().numpy())
-            results[key]["mean"].append(round(mean, 4))
-            results[key]["ci95"].append(round(ci, 4))
+        summarize(per_image, results)
+    return results
+
+
+@torch.no_grad()
+def evaluate_capacity_bound(image_set: ImageSet, snr_grid: list[float], batch_size: int,
+                            classifier=None) -> dict:
+    """The bound on the digital way: the source codec at the capacity's byte budget of k
+    uses (digital.codec.capacity_images), no channel errors, so no realizations."""
+    metrics = metric_names(None, image_set, classifier)
+    results = {key: {"mean": [], "ci95": []} for key in metrics}
+    for snr in tqdm(snr_grid, desc="SNR", leave=False):
+        per_image = {key: [] for key in metrics}
+        for reference, labels in image_batches(image_set, batch_size):
+            check_size(*reference.shape[-2:])
+            output = channels_first(capacity_images(reference.permute(0, 2, 3, 1).numpy(), snr))
+            sums = {key: torch.zeros(len(reference)) for key in metrics}
+            sums["symbols_sent"] += 1.0
+            score(sums, reference, output, labels, classifier)
+            for key in metrics:
+                per_image[key].append(sums[key])
+        summarize(per_image, results)
     return results
 
 
@@ -158,7 +198,10 @@ def plot(report: dict, path: Path) -> None:
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="djscc-eval", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("models", nargs="+", help="shipped model names or NAME paths")
+    parser.add_argument("models", nargs="+",
+                        help="shipped model names or NAME paths; 'digital' (the digital scheme, MCS "
+                             "by the SNR), 'digital:MCS' (one fixed MCS, e.g. 'digital:16QAM 1/2'), "
+                             "'capacity' (the codec at the channel's capacity, error-free)")
     parser.add_argument("--data", default="samples",
                         help="samples, samples-kodak, cifar10, an .npz or a folder")
     parser.add_argument("--split", default="test", choices=["train", "test"])
@@ -204,12 +247,18 @@ def evaluate_models(models: list, image_set: ImageSet, snr_grid: list[float], ch
         scorer, classifier_card = zoo.load(classifier, device)
         report["classifier"] = classifier_card.get("name", classifier)
     for name in models:
-        model, card = zoo.load_codec(name, device)
+        if str(name) == CAPACITY:
+            result = evaluate_capacity_bound(image_set, snr_grid, batch_size, scorer)
+            report["models"][CAPACITY_LABEL] = {"parameters": None, **result}
+            print_table(CAPACITY_LABEL, snr_grid, result)
+            continue
+        digital = DigitalCodec.from_name(str(name))
+        model, card = (digital, digital.card) if digital else zoo.load_codec(name, device)
         result = evaluate_model(model, image_set, snr_grid, channel_model, realizations,
                                 batch_size, seed, scorer, device)
         report["models"][card.get("name", str(name))] = {"parameters": card.get("parameters"), **result}
         print_table(card.get("name", str(name)), snr_grid, result)
-        if update_cards:
+        if update_cards and not digital:
             store_in_card(name, report, result)
     return report
 
