@@ -33,10 +33,11 @@ def replay(capture: str, model: str | None, out_dir: str, sps: int, rolloff: flo
     source = blocks.vector_source_c(samples, False)
     receiver = djscc_blocks.receiver(model=model, sample_rate=info["core:sample_rate"], sps=sps,
                                      rolloff=rolloff, scheme=scheme)
-    sink = djscc_blocks.image_sink(out_dir=out_dir, true_snr_db=float(settings.get("snr_db", np.nan)))
+    sink = djscc_blocks.image_sink(out_dir=out_dir, true_snr_db=float(settings.get("snr_db", np.nan)),
+                                   scheme=scheme)
     dataset = load_images(settings.get("dataset", "samples")).images
     for image_id in range(min(int(settings.get("num_images", len(dataset))), len(dataset))):
-        sink.report.add_reference(image_id, dataset[image_id])
+        sink.add_reference(image_id, dataset[image_id])
     top.connect(source, receiver)
     top.msg_connect(receiver, "images", sink, "images")
     print(f"replaying {captures.stem(capture)}: {len(samples)} samples at "

@@ -56,7 +56,7 @@ def test_the_header_carries_the_cards_model_id_and_another_model_is_dropped(tmp_
     zoo.save(zoo.build("da-djscc"), other, {"name": "other"})
     tx = transmitter(model=str(tiny_model_path), images_per_frame=2)
     rx = receiver(model=str(other), sample_rate=1e6)
-    assert tx.encoder.model_id == zoo.model_id({"name": "tiny"}) != rx.decoder.model_id
+    assert tx.encoders[0].model_id == zoo.model_id({"name": "tiny"}) != rx.decoders["djscc"].model_id
     sink = run_link(tx, rx, 2, [blocks.copy(gr.sizeof_gr_complex)])
     assert sink.summary()["received"] == 0
     assert rx.stats()["frames"] == 1 and rx.stats()["decoder"]["unknown_model"] == 1

@@ -17,7 +17,6 @@ mosaic.png (sent over received).
 import collections
 import json
 import math
-import os
 import threading
 from pathlib import Path
 
@@ -25,6 +24,7 @@ import numpy as np
 
 from djscc.metrics import channels_first, psnr_per_image, ssim_per_image
 from djscc.mosaic import save_mosaic
+from djscc.paths import write_atomically
 
 MOSAIC_IMAGES = 16
 RESULTS_KEPT = 1000  # per-image lines in summary.json: the last ones
@@ -36,8 +36,10 @@ MAX_FRAME_IMAGES = 255  # the most images a frame header can announce
 class Report:
     """One run's scores; safe to read (``summary``) from another thread than the one adding."""
 
-    def __init__(self, true_snr_db: float = float("nan"), ssim: bool = True, quiet: bool = False):
+    def __init__(self, true_snr_db: float = float("nan"), ssim: bool = True, quiet: bool = False,
+                 label: str = ""):
         self.true_snr_db, self.ssim, self.quiet = float(true_snr_db), bool(ssim), bool(quiet)
+        self.prefix = f"{label} " if label else ""  # before each printed line, where a run has several reports
         self.lock = threading.Lock()
         self.references: collections.OrderedDict[int, np.ndarray] = collections.OrderedDict()  # id % ID_MODULUS
         self.sent = 0  # every image sent: a repeating source sends an id again
@@ -140,7 +142,7 @@ class Report:
 
     def image_line(self, result: dict) -> str:
         """The console line of one received image."""
-        return (f"image {result['image_id']:5d}: PSNR {result.get('psnr_db', float('nan')):6.2f} dB  "
+        return (f"{self.prefix}image {result['image_id']:5d}: PSNR {result.get('psnr_db', float('nan')):6.2f} dB  "
                 f"SSIM {result.get('ssim', float('nan')):.3f}  SNR est {result['snr_est_db']:6.2f} dB"
                 f"{self._true_snr(' (true {:g})')}  {result['symbols']} symbols")
 
@@ -167,7 +169,7 @@ class Report:
 
     def summary_line(self, summary: dict) -> str:
         unmatched = f", {summary['unmatched']} unmatched" if summary["unmatched"] else ""
-        return (f"summary: {summary['received']}/{summary['sent']} images{unmatched}, mean PSNR "
+        return (f"{self.prefix}summary: {summary['received']}/{summary['sent']} images{unmatched}, mean PSNR "
                 f"{summary['mean_psnr_db']} dB, mean SSIM {summary['mean_ssim']}, mean SNR estimate "
                 f"{summary['mean_snr_est_db']} dB{self._true_snr(' (true {:g} dB)')}")
 
@@ -178,13 +180,15 @@ class Report:
         print(self.summary_line(summary), flush=True)
         return summary
 
+    def mosaic_pairs(self) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+        """The mosaic's images: image id -> (sent, received)."""
+        with self.lock:
+            return dict(self.mosaic)
+
     def write(self, summary: dict, out_dir: Path) -> None:
         """summary.json (never half-written) and mosaic.png (sent over received) in ``out_dir``."""
-        temporary = out_dir / "summary.json.tmp"
-        temporary.write_text(json.dumps(summary, indent=1) + "\n")
-        os.replace(temporary, out_dir / "summary.json")
-        with self.lock:
-            pairs = [self.mosaic[i] for i in sorted(self.mosaic)]
+        write_atomically(out_dir / "summary.json", lambda file: file.write_text(json.dumps(summary, indent=1) + "\n"))
+        pairs = [pair for _, pair in sorted(self.mosaic_pairs().items())]
         if pairs:
             sent, received = zip(*pairs)
             save_mosaic([np.stack(sent), np.stack(received)], ["sent", "received"], out_dir / "mosaic.png")

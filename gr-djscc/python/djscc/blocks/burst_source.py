@@ -5,7 +5,8 @@ has to find each burst for itself. After the end-of-stream PDU it sends ``tail``
 finishes, which ends a run-to-completion flowgraph. With ``fill`` it sends zeros while it
 has no burst to send: a radio sink needs an unbroken stream, and paces it. ``lead`` zeros
 come before the first burst: a receiver listens before a transmitter starts, and its DC
-blocker has settled by then.
+blocker has settled by then. Where several framers feed it (a transmitter of both schemes),
+the stream ends after the last of their ``end_of_streams`` end-of-stream PDUs.
 """
 
 import collections
@@ -19,10 +20,14 @@ from djscc.errors import InputError
 
 
 class burst_source(gr.sync_block):
-    def __init__(self, gap: int = 1000, tail: int = 4000, fill: bool = False, lead: int = 0):
+    def __init__(self, gap: int = 1000, tail: int = 4000, fill: bool = False, lead: int = 0,
+                 end_of_streams: int = 1):
         gr.sync_block.__init__(self, name="djscc_burst_source", in_sig=None, out_sig=[np.complex64])
         if min(int(gap), int(tail), int(lead)) < 0:
             raise InputError(f"burst_source gap {gap}, tail {tail} and lead {lead} must not be negative")
+        if int(end_of_streams) < 1:
+            raise InputError(f"burst_source end_of_streams must be at least 1, not {end_of_streams}")
+        self.end_of_streams_left = int(end_of_streams)
         self.gap, self.tail, self.fill = int(gap), int(tail), bool(fill)
         self.queue: collections.deque[np.ndarray] = collections.deque([np.zeros(int(lead), np.complex64)])
         self.current = np.zeros(0, np.complex64)
@@ -33,8 +38,10 @@ class burst_source(gr.sync_block):
 
     def handle(self, message):
         if pdu.is_end_of_stream(message):
-            self.queue.append(np.zeros(self.tail, np.complex64))
-            self.finished = True
+            self.end_of_streams_left -= 1
+            if self.end_of_streams_left == 0:
+                self.queue.append(np.zeros(self.tail, np.complex64))
+                self.finished = True
             return
         try:
             _, samples = pdu.parse(message, np.complex64)

@@ -53,29 +53,34 @@ class decoder(gr.basic_block):
             snr = np.zeros(images)
         return np.clip(np.nan_to_num(snr), *SNR_LIMITS_DB).astype(np.float32)
 
-    @torch.no_grad()
     def handle(self, message):
+        for image in self.decode(message):
+            self.message_port_pub(self.out, image)
+
+    @torch.no_grad()
+    def decode(self, message) -> list:
+        """The image PDUs of one payload PDU; none (and the reason counted) for a frame
+        this decoder cannot take."""
         try:
             meta, payload = pdu.parse(message, np.complex64)
             images, per_image = int(meta["images"]), int(meta["symbols_per_image"])
         except (ValueError, KeyError, TypeError):
             self.counts["bad_pdu"] += 1
-            return
+            return []
         if int(meta.get("model_id", -1)) != self.model_id:
             self.counts["unknown_model"] += 1
-            return
+            return []
         if (not self.model.accepts_symbol_count(per_image, self.image_size, self.image_size)
                 or len(payload) != images * per_image):
             self.counts["wrong_size"] += 1
-            return
+            return []
         self.counts["frames"] += 1
         state = ChannelState.awgn(torch.from_numpy(self.image_snr(meta, images)))
         symbols = torch.from_numpy(payload.reshape(images, per_image).copy())
         decoded = to_pixels(self.model.decode(symbols, state, (self.image_size, self.image_size)))
-        for index, image in enumerate(decoded):
-            self.counts["images"] += 1
-            self.message_port_pub(self.out, pdu.make(
-                image_meta(meta, index, float(state.snr_db[index]), self.image_size), image))
+        self.counts["images"] += len(decoded)
+        return [pdu.make(image_meta(meta, index, float(state.snr_db[index]), self.image_size), image)
+                for index, image in enumerate(decoded)]
 
 
 def image_meta(frame_meta: dict, index: int, snr_db: float, image_size: int) -> dict:

@@ -3,7 +3,9 @@
 The header's model id names the MCS; each image's noise variance after equalization is
 1 / its SINR (the receiver's per-image estimate), which scales the LDPC decoder's LLRs.
 A codeword whose parity check fails, or bytes no codec can read, give the mid-gray image a
-receiver without the picture would show, with ``status`` in the meta saying which.
+receiver without the picture would show, with ``status`` in the meta saying which. Its
+images carry meta scheme "digital" (the neural decoder's none), so a sink that shows both
+schemes of one link tells them apart.
 """
 
 import numpy as np
@@ -31,20 +33,27 @@ class digital_decoder(gr.basic_block):
         return True
 
     def handle(self, message):
+        for image in self.decode(message):
+            self.message_port_pub(self.out, image)
+
+    def decode(self, message) -> list:
+        """The image PDUs of one payload PDU (failed codewords as mid gray); none (and the
+        reason counted) for a frame that is not a digital one this decoder can take."""
         try:
             meta, payload = pdu.parse(message, np.complex64)
             images, per_image = int(meta["images"]), int(meta["symbols_per_image"])
             mcs = by_header_id(int(meta.get("model_id", -1)))
         except (ValueError, KeyError, TypeError):
             self.counts["bad_pdu"] += 1
-            return
+            return []
         if mcs is None:
             self.counts["unknown_model"] += 1
-            return
+            return []
         if per_image != SYMBOLS or len(payload) != images * per_image:
             self.counts["wrong_size"] += 1
-            return
+            return []
         self.counts["frames"] += 1
+        decoded = []
         snr = decoder.image_snr(meta, images)
         for index, (symbols, snr_db) in enumerate(zip(payload.reshape(images, per_image), snr)):
             try:
@@ -54,6 +63,7 @@ class digital_decoder(gr.basic_block):
                 reception = link.Reception(source.failed_image(), "codec failed", None)
             self.counts["images"] += 1
             self.counts[reception.status] += 1
-            self.message_port_pub(self.out, pdu.make(
+            decoded.append(pdu.make(
                 {**image_meta(meta, index, float(snr_db), reception.image.shape[0]),
-                 "mcs": mcs.name, "status": reception.status}, reception.image))
+                 "scheme": "digital", "mcs": mcs.name, "status": reception.status}, reception.image))
+        return decoded

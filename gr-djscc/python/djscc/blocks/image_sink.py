@@ -3,7 +3,9 @@
 The ports and the run control of a djscc.report.Report, which does the scoring and the
 reporting: a line per image (PSNR, SSIM, estimated and true SNR); at stop() a summary and,
 with ``out_dir``, summary.json and mosaic.png (sent over received). ``ssim=False`` leaves
-SSIM out where throughput matters.
+SSIM out where throughput matters. With ``scheme="both"`` (the link carries every image in
+both schemes) each scheme has its own report, the images told apart by their meta scheme;
+the summary holds both and the mosaic shows sent over neural over digital.
 
 GNU Radio cannot end a flowgraph whose source is a message block, so the sink tells when
 the run is over: ``wait_until_done`` returns once every image the source announced (its
@@ -12,23 +14,27 @@ end-of-stream PDU on "reference") has arrived, or nothing has arrived for
 A failing message never stops the sink (it is counted as a bad PDU) and stop() never raises.
 """
 
+import json
 import math
 import threading
 import time
 from pathlib import Path
 
+import numpy as np
 import pmt
 from gnuradio import gr
 
 from djscc.blocks import pdu
+from djscc.blocks.transmitter import schemes_of
 from djscc.errors import InputError
-from djscc.paths import check_writable_folder
+from djscc.mosaic import save_mosaic
+from djscc.paths import check_writable_folder, write_atomically
 from djscc.report import Report
 
 
 class image_sink(gr.basic_block):
     def __init__(self, out_dir: str = "", true_snr_db: float = float("nan"), quiet: bool = False,
-                 idle_timeout: float = 3.0, ssim: bool = True):
+                 idle_timeout: float = 3.0, ssim: bool = True, scheme: str = "djscc"):
         gr.basic_block.__init__(self, name="djscc_image_sink", in_sig=None, out_sig=None)
         self.out_dir = Path(out_dir) if out_dir else None
         if self.out_dir is not None:
@@ -36,8 +42,10 @@ class image_sink(gr.basic_block):
         if not 0 < float(idle_timeout) < math.inf:
             raise InputError(f"image_sink idle_timeout must be a positive number of seconds, not {idle_timeout}")
         self.idle_timeout = float(idle_timeout)
-        self.report = Report(true_snr_db=true_snr_db, ssim=ssim, quiet=quiet)
-        self.expected: int | None = None  # known once the source's end-of-stream arrives
+        schemes = schemes_of(scheme)
+        self.reports = {name: Report(true_snr_db=true_snr_db, ssim=ssim, quiet=quiet,
+                                     label=name if len(schemes) > 1 else "") for name in schemes}
+        self.expected: int | None = None  # per scheme, known once the source's end-of-stream arrives
         self.last_activity = time.monotonic()
         self.activity = threading.Condition()
         for name, handler in (("images", self.handle_received), ("reference", self.handle_sent)):
@@ -55,20 +63,31 @@ class image_sink(gr.basic_block):
         try:
             handler(message)
         except Exception as error:  # a bad message must not stop the sink
-            self.report.count_bad_pdu()
+            next(iter(self.reports.values())).count_bad_pdu()
             gr.log.warn(f"djscc image_sink: message dropped: {type(error).__name__}: {error}")
 
     def _sent(self, message):
+        reports = list(self.reports.values())
         if pdu.is_end_of_stream(message):
             with self.activity:
-                self.expected = self.report.sent
+                self.expected = reports[0].sent
             self._touch()
             return
         meta, image = pdu.parse_image(message)
-        self.report.add_reference(int(meta["image_id"]), image)
+        self.add_reference(int(meta["image_id"]), image)
+
+    def add_reference(self, image_id: int, image: np.ndarray) -> None:
+        """An image as sent, for every scheme's report (a replay adds them from the dataset)."""
+        for report in self.reports.values():
+            report.add_reference(image_id, image)
 
     def _received(self, message):
-        self.report.add_received(*pdu.parse_image(message))
+        meta, image = pdu.parse_image(message)
+        scheme = meta.get("scheme", "djscc")
+        report = self.reports.get(scheme) if len(self.reports) > 1 else next(iter(self.reports.values()))
+        if report is None:
+            raise ValueError(f"an image of scheme {scheme!r}, not one of {sorted(self.reports)}")
+        report.add_received(meta, image)
         self._touch()
 
     def _touch(self):
@@ -81,7 +100,7 @@ class image_sink(gr.basic_block):
         deadline = None if timeout is None else time.monotonic() + timeout
         with self.activity:
             while True:
-                if self.expected is not None and self.report.received >= self.expected:
+                if self.expected is not None and all(r.received >= self.expected for r in self.reports.values()):
                     return True
                 now = time.monotonic()
                 if self.expected is not None and now - self.last_activity > self.idle_timeout:
@@ -91,17 +110,41 @@ class image_sink(gr.basic_block):
                 self.activity.wait(0.1)
 
     def summary(self) -> dict:
-        """The run so far (see djscc.report.Report.summary)."""
-        return self.report.summary()
+        """The run so far (see djscc.report.Report.summary); for both schemes
+        {"sent", "received" (both schemes'), "schemes": {scheme: its summary}}."""
+        return self._combined({name: report.summary() for name, report in self.reports.items()})
+
+    @staticmethod
+    def _combined(summaries: dict) -> dict:
+        if len(summaries) == 1:
+            return next(iter(summaries.values()))
+        return {"sent": next(iter(summaries.values()))["sent"],
+                "received": sum(s["received"] for s in summaries.values()), "schemes": summaries}
 
     def stop(self):
         try:
-            summary = self.report.finish()
-            if summary["received"] == 0:
-                gr.log.error(f"djscc image_sink: no image arrived ({summary['sent']} sent, "
-                             f"{summary['unmatched']} unmatched, {summary['bad_pdus']} bad PDUs)")
+            summaries = {name: report.finish() for name, report in self.reports.items()}
+            for name, summary in summaries.items():
+                if summary["received"] == 0:
+                    gr.log.error(f"djscc image_sink: no {self.reports[name].prefix}image arrived "
+                                 f"({summary['sent']} sent, {summary['unmatched']} unmatched, "
+                                 f"{summary['bad_pdus']} bad PDUs)")
             if self.out_dir is not None:
-                self.report.write(summary, self.out_dir)
+                self._write(self._combined(summaries))
         except Exception as error:  # an exception in stop() aborts the process
             gr.log.error(f"djscc image_sink: summary not written: {type(error).__name__}: {error}")
         return True
+
+    def _write(self, summary: dict) -> None:
+        """summary.json and mosaic.png in out_dir: one report's, or both schemes' side by side."""
+        if len(self.reports) == 1:
+            next(iter(self.reports.values())).write(summary, self.out_dir)
+            return
+        write_atomically(self.out_dir / "summary.json",
+                         lambda file: file.write_text(json.dumps(summary, indent=1) + "\n"))
+        pairs = {name: report.mosaic_pairs() for name, report in self.reports.items()}
+        shown = sorted(set.intersection(*(set(p) for p in pairs.values())))
+        if shown:
+            rows = [np.stack([next(iter(pairs.values()))[i][0] for i in shown])]
+            rows += [np.stack([pairs[name][i][1] for i in shown]) for name in pairs]
+            save_mosaic(rows, ["sent", *pairs], self.out_dir / "mosaic.png")

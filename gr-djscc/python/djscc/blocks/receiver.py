@@ -2,7 +2,9 @@
 
 One hierarchical block for the whole receive chain: DC blocker -> burst receiver ->
 decoder, and the SigMF capture writer beside them on the raw samples when a capture path
-is given (it takes the frame format from here). Outputs: "images" (the decoder's image
+is given (it takes the frame format from here). With ``scheme="both"`` a scheme_decoder
+decodes each frame with the decoder of its scheme, and both schemes' images leave on
+"images" (the digital ones with meta scheme "digital"). Outputs: "images" (the decoder's image
 PDUs), "frames" (the burst receiver's payload PDUs) and "csi" (each frame's channel state:
 the feedback link to the transmitter).
 """
@@ -16,8 +18,8 @@ from djscc.blocks.capture_writer import capture_writer
 from djscc.blocks.dc_blocker import dc_blocker
 from djscc.blocks.decoder import decoder
 from djscc.blocks.digital_decoder import digital_decoder
-from djscc.blocks.transmitter import SCHEMES
-from djscc.errors import InputError
+from djscc.blocks.scheme_decoder import scheme_decoder
+from djscc.blocks.transmitter import schemes_of
 from djscc.phy.frame import FrameFormat
 from djscc.phy.receiver import DETECTION_THRESHOLD
 
@@ -27,7 +29,7 @@ class receiver(gr.hier_block2):
     stem to record the input to (empty: none), with ``center_frequency``, ``hardware``,
     ``description`` and ``settings`` (JSON) for its metadata. ``dc_block``: remove the
     radio's DC offset (dc_blocker) before the burst receiver. ``scheme``: "djscc" decodes
-    with ``model``, "digital" the digital baseline's frames (digital_decoder)."""
+    with ``model``, "digital" the digital baseline's frames (digital_decoder), "both" both."""
 
     def __init__(self, model: str = "da-djscc_1-12", sample_rate: float = 2e6,
                  sps: int = FrameFormat.sps, rolloff: float = FrameFormat.rolloff,
@@ -38,10 +40,14 @@ class receiver(gr.hier_block2):
                                 gr.io_signature(0, 0, 0))
         self.burst_receiver = burst_receiver(sample_rate=sample_rate, sps=sps, rolloff=rolloff,
                                              threshold=threshold)
-        if scheme not in SCHEMES:
-            raise InputError(f"receiver scheme must be one of {SCHEMES}, not {scheme!r}")
-        self.decoder = (digital_decoder() if scheme == "digital" else
-                        decoder(model=model, image_size=image_size, threads=threads))
+        schemes = schemes_of(scheme)
+        if len(schemes) > 1:
+            self.decoder = scheme_decoder(model=model, image_size=image_size, threads=threads)
+            self.decoders = self.decoder.decoders
+        else:
+            self.decoder = (digital_decoder() if schemes[0] == "digital" else
+                            decoder(model=model, image_size=image_size, threads=threads))
+            self.decoders = {schemes[0]: self.decoder}
         for port in ("images", "frames", "csi"):
             self.message_port_register_hier_out(port)
         self.msg_connect(self.decoder, "images", self, "images")
@@ -65,5 +71,9 @@ class receiver(gr.hier_block2):
             self.msg_connect(self.burst_receiver, "frames", self.capture_writer, "frames")
 
     def stats(self) -> dict:
-        """The burst receiver's counts (frames, CRC failures, ...) and the decoder's."""
-        return {**self.burst_receiver.stats(), "decoder": dict(self.decoder.counts)}
+        """The burst receiver's counts (frames, CRC failures, ...) and each decoder's: "decoder"
+        for a single scheme, "djscc_decoder" and "digital_decoder" for both."""
+        if len(self.decoders) == 1:
+            return {**self.burst_receiver.stats(), "decoder": dict(next(iter(self.decoders.values())).counts)}
+        return {**self.burst_receiver.stats(),
+                **{f"{name}_decoder": dict(block.counts) for name, block in self.decoders.items()}}
