@@ -7,7 +7,7 @@
 # GNU Radio Python Flow Graph
 # Title: gr-djscc loopback (Qt GUI)
 # Author: gr-djscc
-# Description: The loopback, live and paced at the sample rate: spectrum of the channel output, constellation of the equalized payload symbols, sent over received images with each image's PSNR and the SNR estimate (numbers and a time plot). Drag the SNR slider.
+# Description: The loopback, live and paced at the sample rate: spectrum of the channel output, constellation of the equalized payload symbols, the images sent over those received in each scheme (--scheme both: DJSCC and the digital link side by side, --mcs adaptive or fixed) with each image's PSNR and the SNR estimate (numbers and a time plot). Drag the SNR slider: the digital link falls off its cliff, DJSCC degrades gracefully.
 # GNU Radio version: 3.10.5.1
 
 from packaging.version import Version as StrictVersion
@@ -55,7 +55,7 @@ from gnuradio import qtgui
 
 class loopback_gui(gr.top_block, Qt.QWidget):
 
-    def __init__(self, cfo_hz=1000, clock_ppm=20, fading=0, doppler_hz=10, model='da-djscc_1-12', dataset='samples', images_per_second=8, images_per_frame=4, seed=0, samp_rate=2e6):
+    def __init__(self, cfo_hz=1000, clock_ppm=20, fading=0, doppler_hz=10, model='da-djscc_1-12', dataset='samples', images_per_second=8, images_per_frame=4, seed=0, samp_rate=2e6, scheme='both', mcs='adaptive'):
         gr.top_block.__init__(self, "gr-djscc loopback (Qt GUI)", catch_exceptions=True)
         Qt.QWidget.__init__(self)
         self.setWindowTitle("gr-djscc loopback (Qt GUI)")
@@ -99,6 +99,8 @@ class loopback_gui(gr.top_block, Qt.QWidget):
         self.images_per_frame = images_per_frame
         self.seed = seed
         self.samp_rate = samp_rate
+        self.scheme = scheme
+        self.mcs = mcs
 
         ##################################################
         # Variables
@@ -207,9 +209,10 @@ class loopback_gui(gr.top_block, Qt.QWidget):
             self.top_grid_layout.setRowStretch(r, 1)
         for c in range(1, 2):
             self.top_grid_layout.setColumnStretch(c, 1)
-        self.djscc_transmitter_0 = djscc_blocks.transmitter(model=model, snr_db=snr_db, images_per_frame=images_per_frame, gap=1000, tail=4000, fill=True, lead=0, threads=1, scheme='djscc', mcs='adaptive')
-        self.djscc_receiver_0 = djscc_blocks.receiver(model=model, sample_rate=samp_rate, threshold=0.1, dc_block=True, image_size=32, capture_path='', center_frequency=0, hardware='software channel', description='', settings='{}', threads=1, scheme='djscc')
-        self.djscc_image_view_0 = djscc_image_view(columns=8, scale=3, image_size=32, true_snr_db=snr_db)
+        self.djscc_transmitter_0 = djscc_blocks.transmitter(model=model, snr_db=snr_db, images_per_frame=images_per_frame, gap=1000, tail=4000, fill=True, lead=0, threads=1, scheme=scheme, mcs=mcs)
+        self.djscc_receiver_0 = djscc_blocks.receiver(model=model, sample_rate=samp_rate, threshold=0.1, dc_block=True, image_size=32, capture_path='', center_frequency=0, hardware='software channel', description='', settings='{}', threads=1, scheme=scheme)
+        self.djscc_image_view_0 = djscc_image_view(columns=8, scale=3, image_size=32, true_snr_db=snr_db,
+            scheme=scheme)
         self._djscc_image_view_0_win = self.djscc_image_view_0
         self.top_grid_layout.addWidget(self._djscc_image_view_0_win, 2, 0, 1, 2)
         for r in range(2, 3):
@@ -323,6 +326,18 @@ class loopback_gui(gr.top_block, Qt.QWidget):
         self.channels_channel_model_0.set_frequency_offset((self.cfo_hz / self.samp_rate))
         self.qtgui_freq_sink_x_0.set_frequency_range(0, self.samp_rate)
 
+    def get_scheme(self):
+        return self.scheme
+
+    def set_scheme(self, scheme):
+        self.scheme = scheme
+
+    def get_mcs(self):
+        return self.mcs
+
+    def set_mcs(self, mcs):
+        self.mcs = mcs
+
     def get_snr_db(self):
         return self.snr_db
 
@@ -335,7 +350,7 @@ class loopback_gui(gr.top_block, Qt.QWidget):
 
 
 def argument_parser():
-    description = "The loopback, live and paced at the sample rate: spectrum of the channel output, constellation of the equalized payload symbols, sent over received images with each image's PSNR and the SNR estimate (numbers and a time plot). Drag the SNR slider."
+    description = "The loopback, live and paced at the sample rate: spectrum of the channel output, constellation of the equalized payload symbols, the images sent over those received in each scheme (--scheme both: DJSCC and the digital link side by side, --mcs adaptive or fixed) with each image's PSNR and the SNR estimate (numbers and a time plot). Drag the SNR slider: the digital link falls off its cliff, DJSCC degrades gracefully."
     parser = ArgumentParser(description=description)
     parser.add_argument(
         "--cfo-hz", dest="cfo_hz", type=eng_float, default=eng_notation.num_to_str(float(1000)),
@@ -367,6 +382,12 @@ def argument_parser():
     parser.add_argument(
         "-r", "--samp-rate", dest="samp_rate", type=eng_float, default=eng_notation.num_to_str(float(2e6)),
         help="Set Sample rate [default=%(default)r]")
+    parser.add_argument(
+        "--scheme", dest="scheme", type=str, default='both',
+        help="Set Scheme (djscc, digital or both) [default=%(default)r]")
+    parser.add_argument(
+        "--mcs", dest="mcs", type=str, default='adaptive',
+        help="Set Digital MCS (adaptive, or e.g. 16QAM 1/2) [default=%(default)r]")
     return parser
 
 
@@ -379,7 +400,7 @@ def main(top_block_cls=loopback_gui, options=None):
         Qt.QApplication.setGraphicsSystem(style)
     qapp = Qt.QApplication(sys.argv)
 
-    tb = top_block_cls(cfo_hz=options.cfo_hz, clock_ppm=options.clock_ppm, fading=options.fading, doppler_hz=options.doppler_hz, model=options.model, dataset=options.dataset, images_per_second=options.images_per_second, images_per_frame=options.images_per_frame, seed=options.seed, samp_rate=options.samp_rate)
+    tb = top_block_cls(cfo_hz=options.cfo_hz, clock_ppm=options.clock_ppm, fading=options.fading, doppler_hz=options.doppler_hz, model=options.model, dataset=options.dataset, images_per_second=options.images_per_second, images_per_frame=options.images_per_frame, seed=options.seed, samp_rate=options.samp_rate, scheme=options.scheme, mcs=options.mcs)
     snippets_main_after_init(tb)
     tb.start()
 

@@ -1,5 +1,5 @@
 """flowgraphs/loopback_gui.py run as a person runs it (its main(), with its arguments),
-watched from inside: once its image view has shown IMAGES images, writes what the window
+watched from inside: once its image view has shown IMAGES images of every scheme, writes what the window
 shows to a JSON report, saves a screenshot of the window and closes it. Run by
 tests/test_gui.py with QT_QPA_PLATFORM=offscreen:
 
@@ -33,7 +33,8 @@ class Watched(loopback_gui.loopback_gui):
 
     def check(self):
         view = self.djscc_image_view_0
-        if len(view.history) < images and time.monotonic() - self.started < TIMEOUT_S:
+        shown_enough = all(len(history) >= images for history in view.history.values())
+        if not shown_enough and time.monotonic() - self.started < TIMEOUT_S:
             return
         self.poll.stop()
         self.grab().save(screenshot_path)
@@ -43,8 +44,13 @@ class Watched(loopback_gui.loopback_gui):
             "scroll_bars": [self.top_scroll.horizontalScrollBar().isVisible(),
                             self.top_scroll.verticalScrollBar().isVisible()],
             "numbers": view.numbers.text(),
-            "history": [[None if math.isnan(v) else v for v in row] for row in view.history],
+            "rows": [label.text() for label in view.row_names],
+            "psnr": {name: [None if math.isnan(v) else v for v in history] for name, history in view.history.items()},
+            "snr": [None if math.isnan(v) else v for v in view.snr_history],
             "shown": view.shown,
+            "shown_per_scheme": {name: [i for i in view.shown if i in received]
+                                 for name, received in view.received.items()},
+            "mcs": view.last["mcs"],
         }
         with open(report_path, "w") as file:
             json.dump(report, file, indent=1)

@@ -1,5 +1,6 @@
 """The Qt GUI flowgraph as a person sees it: loopback_gui.py run through its main() under
-Qt's offscreen platform, its window grabbed once it has shown 16 images."""
+Qt's offscreen platform (both schemes side by side by default), its window grabbed once it
+has shown 16 images of each; and the image view's scoring and pacing."""
 
 import json
 import os
@@ -15,7 +16,7 @@ from PIL import Image
 IMAGES = 16
 
 
-def test_loopback_gui_window_shows_everything_with_psnr_and_snr(tmp_path):
+def test_loopback_gui_window_shows_both_schemes_side_by_side_with_psnr_and_snr(tmp_path):
     report, screenshot = tmp_path / "report.json", tmp_path / "loopback_gui.png"
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "HOME": str(tmp_path),
            "XDG_CONFIG_HOME": str(tmp_path / "config")}  # no window geometry saved by an earlier run
@@ -32,14 +33,24 @@ def test_loopback_gui_window_shows_everything_with_psnr_and_snr(tmp_path):
     assert all(w >= n for w, n in zip(result["window"], result["needed"]))
     assert Image.open(screenshot).size == tuple(result["window"])
 
-    # decoded live (20 images/s offered, the default 10 dB), and the window says how well
-    psnr, snr = np.array(result["history"], dtype=float).T
-    assert len(psnr) >= IMAGES and np.isfinite(psnr).all()
-    assert psnr.mean() > 20 and np.abs(snr - 10).max() < 2
-    numbers = result["numbers"]
-    assert f"PSNR {psnr[-1]:.2f} dB" in numbers and f"SNR estimate {snr[-1]:.2f} dB" in numbers
-    assert f"mean PSNR, last {len(psnr)}: {psnr.mean():.2f} dB" in numbers
-    assert "channel SNR 10 dB" in numbers
+    # by default both schemes, a row each under the sent images, the same images in every column
+    assert result["rows"] == ["sent", "djscc", "digital"]
+    assert len(result["shown"]) == 8
+    assert result["shown_per_scheme"]["djscc"] == result["shown_per_scheme"]["digital"] == result["shown"]
+
+    # decoded live (20 images/s offered, the default 10 dB, the adaptive MCS), and the window says how well
+    numbers, snr = result["numbers"], np.array(result["snr"], dtype=float)
+    assert np.abs(snr - 10).max() < 2 and "channel SNR 10 dB" in numbers
+    assert f"SNR estimate {snr[-1]:.2f} dB" in numbers
+    means = {}
+    for scheme, values in result["psnr"].items():
+        psnr = np.array(values, dtype=float)
+        assert len(psnr) >= IMAGES and np.isfinite(psnr).all(), scheme
+        means[scheme] = psnr.mean()
+        assert f"{scheme} mean PSNR, last {len(psnr)}: {psnr.mean():.2f} dB" in numbers
+    assert result["mcs"] == {"digital": "16QAM 1/2"}  # the adaptive link's choice at 10 dB
+    assert f"digital PSNR {result['psnr']['digital'][-1]:.2f} dB (16QAM 1/2)" in numbers
+    assert means["djscc"] > means["digital"] > 20  # DJSCC ahead at 10 dB (README's table)
 
     # the images are drawn: the screenshot has a picture, not a blank window
     pixels = np.asarray(Image.open(screenshot).convert("RGB"), np.float64)
@@ -57,8 +68,36 @@ def test_image_view_scores_each_image_against_the_one_sent(monkeypatch):
     sent = np.full((32, 32, 3), 100, np.uint8)
     view.handle_sent(pdu.make({"image_id": 1, "height": 32, "width": 32}, sent))
     view.handle_received(pdu.make({"image_id": 1, "height": 32, "width": 32, "snr_db": 6.5}, sent + 10))
-    assert view.history[-1] == (pytest.approx(10 * np.log10(255**2 / 100), abs=1e-4), 6.5)  # MSE 100
-    assert "PSNR 28.13 dB" in view.summary(1) and "channel SNR 7 dB" in view.summary(1)
+    assert view.history["djscc"][-1] == pytest.approx(10 * np.log10(255**2 / 100), abs=1e-4)  # MSE 100
+    assert list(view.snr_history) == [6.5]
+    assert "djscc PSNR 28.13 dB" in view.summary() and "channel SNR 7 dB" in view.summary()
     view.handle_received(pdu.make({"image_id": 2, "height": 32, "width": 32}, sent))  # never sent
-    assert "PSNR -" in view.summary(2) and "SNR estimate -" in view.summary(2)
-    assert "mean PSNR, last 1: 28.13 dB" in view.summary(2)
+    assert "djscc PSNR -" in view.summary() and "SNR estimate -" in view.summary()
+    assert "djscc mean PSNR, last 1: 28.13 dB" in view.summary()
+
+
+def test_image_view_of_both_schemes_shows_a_column_once_both_have_it(monkeypatch):
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
+    from PyQt5 import QtWidgets
+
+    from djscc.blocks import pdu
+    from djscc.blocks.image_view import image_view
+    application = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])  # noqa: F841 (kept alive)
+    view = image_view(columns=2, scale=1, scheme="both")
+    sent = {i: np.full((32, 32, 3), 10 * i, np.uint8) for i in range(4)}
+    for image_id, image in sent.items():
+        view.handle_sent(pdu.make({"image_id": image_id, "height": 32, "width": 32}, image))
+    for image_id in range(4):  # the neural frame first
+        view.handle_received(pdu.make({"image_id": image_id, "height": 32, "width": 32, "snr_db": 3.0},
+                                      sent[image_id] + 10))
+    assert view.shown == [2, 3]  # the digital link has shown nothing yet
+    for image_id in range(2):
+        view.handle_received(pdu.make({"image_id": image_id, "height": 32, "width": 32, "snr_db": 3.0,
+                                       "scheme": "digital", "mcs": "QPSK 1/4"}, sent[image_id] + 20))
+    assert view.shown == [0, 1]  # at the digital link's pace: the same images in both rows
+    canvas = view.mosaic()
+    assert canvas.shape == (96, 64, 3)
+    assert np.array_equal(canvas[32:64, 32:], sent[1] + 10) and np.array_equal(canvas[64:, 32:], sent[1] + 20)
+    summary = view.summary()
+    assert "djscc mean PSNR, last 4: 28.13 dB" in summary and "digital PSNR 22.11 dB (QPSK 1/4)" in summary
+    assert len(view.history["djscc"]) == 4 and len(view.history["digital"]) == 2 and len(view.snr_history) == 6

@@ -1,6 +1,10 @@
 """Image view (Qt GUI): the latest sent images over the received ones, each received
 image's PSNR and the receiver's SNR estimate, as numbers and as a time plot, live.
 
+With ``scheme="both"`` (the link carries every image in both schemes) there is a row of
+received images, a mean PSNR and a PSNR line per scheme, so the digital link's cliff shows
+beside DJSCC's graceful slope as the SNR moves. One scheme is the same view with one row.
+
 A Qt widget and a message block in one, like GNU Radio's own Qt message widgets. PDUs come
 in on GNU Radio's threads; what to show is handed to the GUI thread through a Qt signal.
 """
@@ -14,46 +18,66 @@ from gnuradio import gr
 from PyQt5 import QtCore, QtGui, QtWidgets
 
 from djscc.blocks import pdu
+from djscc.blocks.transmitter import schemes_of
 from djscc.metrics import channels_first, psnr_per_image
 
-HISTORY = 100  # images in the time plot and the running mean
+HISTORY = 100  # images per scheme in the time plot and the running mean
+IN_FLIGHT = 64  # images kept behind the newest: sent and not yet received, or received in one scheme only
 PLOT_DB = (-5.0, 40.0)  # the time plot's range: the GUI's SNR slider and PSNRs fit in it
-PSNR_COLOR, SNR_COLOR, TRUE_COLOR = QtGui.QColor(31, 119, 180), QtGui.QColor(255, 127, 14), QtGui.QColor(120, 120, 120)
+PSNR_COLORS = {"djscc": QtGui.QColor(31, 119, 180), "digital": QtGui.QColor(44, 160, 44)}
+SNR_COLOR, TRUE_COLOR = QtGui.QColor(255, 127, 14), QtGui.QColor(120, 120, 120)
 
 
 class image_view(gr.basic_block, QtWidgets.QWidget):
-    """Shows the last ``columns`` received images (bottom row) under the sent ones (top row),
-    each magnified ``scale`` times (``image_size`` sizes the view before the first arrives);
-    beside them each image's PSNR, their running mean and the SNR estimate, and a time plot
-    of the last HISTORY images. ``true_snr_db``, the channel's SNR where the flowgraph knows
-    it (NaN: not shown), is drawn with them."""
+    """Shows the last ``columns`` received images under the sent ones (top row), a row per
+    scheme of ``scheme`` ("djscc", "digital" or "both"; the images told apart by their meta
+    scheme, as in image_sink), at the pace of the slower scheme so that a column is one
+    image in every scheme, each magnified ``scale`` times (``image_size`` sizes the view
+    before the first arrives); beside them each scheme's last PSNR and running mean (the
+    digital one's MCS) and the SNR estimate, and a time plot of each scheme's last HISTORY
+    images. ``true_snr_db``, the channel's SNR where the flowgraph knows it (NaN: not
+    shown), is drawn with them."""
 
-    update_ready = QtCore.pyqtSignal(object, str, object)
+    update_ready = QtCore.pyqtSignal(object, str, object, object)
 
     def __init__(self, columns: int = 8, scale: int = 4, image_size: int = 32,
-                 true_snr_db: float = float("nan")):
+                 true_snr_db: float = float("nan"), scheme: str = "djscc"):
         gr.basic_block.__init__(self, name="djscc_image_view", in_sig=None, out_sig=None)
         QtWidgets.QWidget.__init__(self)
         self.columns, self.scale = int(columns), int(scale)
         self.true_snr_db = float(true_snr_db)
+        self.schemes = schemes_of(scheme)
         self.sent: dict[int, np.ndarray] = {}
         self.shown: list[int] = []
-        self.received: dict[int, np.ndarray] = {}
-        self.history = collections.deque(maxlen=HISTORY)  # (PSNR, SNR estimate) per image
+        self.received: dict[str, dict[int, np.ndarray]] = {name: {} for name in self.schemes}
+        self.newest: dict[str, int] = {}  # per scheme, the id of its last image
+        self.history = {name: collections.deque(maxlen=HISTORY) for name in self.schemes}  # PSNR per image
+        self.snr_history = collections.deque(maxlen=HISTORY * len(self.schemes))  # every image's estimate
+        self.last = {"image_id": None, "snr": math.nan, "mcs": {}}
+        side = int(image_size) * self.scale
+        self.row_names = [QtWidgets.QLabel(name) for name in ("sent", *self.schemes)]
+        names = QtWidgets.QVBoxLayout()
+        names.setSpacing(0)
+        names.addStretch()
+        for label in self.row_names:
+            label.setFixedHeight(side)
+            names.addWidget(label)
+        names.addStretch()
         self.picture = QtWidgets.QLabel("waiting for images")
         self.picture.setAlignment(QtCore.Qt.AlignCenter)
-        side = int(image_size) * self.scale
-        self.picture.setMinimumSize(self.columns * side, 2 * side)
+        rows = len(self.row_names)
+        self.picture.setMinimumSize(self.columns * side, rows * side)
         self.numbers = QtWidgets.QLabel()
-        widest = f"mean PSNR, last {HISTORY}: 100.00 dB"  # so the view keeps its size as numbers come
+        widest = f"{max(self.schemes, key=len)} mean PSNR, last {HISTORY}: 100.00 dB"  # the view keeps its size
         self.numbers.setMinimumWidth(self.numbers.fontMetrics().horizontalAdvance(widest) + 8)
         self.plot = QtWidgets.QLabel()
-        self.plot.setFixedSize(max(300, 2 * side), max(150, 2 * side))
+        self.plot.setFixedSize(max(300, 2 * side), max(150, rows * side))
         layout = QtWidgets.QHBoxLayout(self)
+        layout.addLayout(names)
         for widget in (self.picture, self.numbers, self.plot):
             layout.addWidget(widget)
         self.update_ready.connect(self._show)
-        self._show(None, self.summary(), [])
+        self._show(None, self.summary(), self._histories(), [])
         for name, handler in (("images", self.handle_received), ("reference", self.handle_sent)):
             self.message_port_register_in(pmt.intern(name))
             self.set_msg_handler(pmt.intern(name), handler)
@@ -67,64 +91,89 @@ class image_view(gr.basic_block, QtWidgets.QWidget):
         meta, image = pdu.parse_image(message)
         image_id = int(meta["image_id"])
         self.sent[image_id] = image
-        # Keep only the images that can still be shown (the newest few in flight).
-        for old in [i for i in self.sent if i < image_id - 4 * self.columns]:
+        for old in [i for i in self.sent if i <= image_id - IN_FLIGHT]:  # what can still be shown
             del self.sent[old]
 
     def handle_received(self, message):
         meta, image = pdu.parse_image(message)
+        scheme = meta.get("scheme", "djscc") if len(self.schemes) > 1 else self.schemes[0]
+        if scheme not in self.received:
+            gr.log.warn(f"djscc image_view: an image of scheme {scheme!r} dropped, not one of {self.schemes}")
+            return
         image_id = int(meta["image_id"])
-        self.received[image_id] = image
-        self.shown = (self.shown + [image_id])[-self.columns:]
-        for old in [i for i in self.received if i not in self.shown]:
-            del self.received[old]
-        self.history.append((self.psnr(image_id), float(meta.get("snr_db", math.nan))))
-        self.update_ready.emit(self.mosaic(), self.summary(image_id), list(self.history))
+        self.received[scheme][image_id] = image
+        self.newest[scheme] = image_id
+        for images in self.received.values():
+            for old in [i for i in images if i <= image_id - IN_FLIGHT]:
+                del images[old]
+        ready = min(self.newest.values())  # every scheme that delivered has reached it
+        self.shown = sorted({i for images in self.received.values() for i in images if i <= ready})[-self.columns:]
+        snr = float(meta.get("snr_db", math.nan))
+        self.history[scheme].append(self.psnr(image_id, scheme))
+        self.snr_history.append(snr)
+        self.last.update(image_id=image_id, snr=snr)
+        if "mcs" in meta:
+            self.last["mcs"][scheme] = str(meta["mcs"])
+        self.update_ready.emit(self.mosaic(), self.summary(), self._histories(), list(self.snr_history))
 
-    def psnr(self, image_id: int) -> float:
-        """PSNR (dB) of a received image against the one sent under its id; NaN if unknown."""
-        sent, received = self.sent.get(image_id), self.received[image_id]
+    def _histories(self) -> dict[str, list[float]]:
+        return {name: list(values) for name, values in self.history.items()}
+
+    def psnr(self, image_id: int, scheme: str | None = None) -> float:
+        """PSNR (dB) of a received image (of ``scheme``, the first by default) against the
+        one sent under its id; NaN if unknown."""
+        sent, received = self.sent.get(image_id), self.received[scheme or self.schemes[0]][image_id]
         if sent is None or sent.shape != received.shape:
             return math.nan
         pair = channels_first(np.stack([sent, received]))
         return float(psnr_per_image(pair[:1], pair[1:])[0])
 
-    def summary(self, image_id: int | None = None) -> str:
-        """The numbers beside the images: the last image's PSNR and SNR estimate, the mean PSNR."""
-        psnr, snr = self.history[-1] if self.history else (math.nan, math.nan)
-        scored = [p for p, _ in self.history if math.isfinite(p)]
-        mean = f"{np.mean(scored):.2f} dB" if scored else "-"
-        lines = [f"image {'-' if image_id is None else image_id}",
-                 f"PSNR {psnr:.2f} dB" if math.isfinite(psnr) else "PSNR -",
-                 f"mean PSNR, last {len(scored)}: {mean}",
-                 f"SNR estimate {snr:.2f} dB" if math.isfinite(snr) else "SNR estimate -"]
+    def summary(self) -> str:
+        """The numbers beside the images: per scheme the last image's PSNR (and MCS) and the
+        mean PSNR; the last SNR estimate and the channel's SNR."""
+        image_id, snr = self.last["image_id"], self.last["snr"]
+        lines = [f"image {'-' if image_id is None else image_id}"]
+        for name, history in self.history.items():
+            psnr = history[-1] if history else math.nan
+            scored = [p for p in history if math.isfinite(p)]
+            mean = f"{np.mean(scored):.2f} dB" if scored else "-"
+            mcs = f" ({self.last['mcs'][name]})" if name in self.last["mcs"] else ""
+            lines += [f"{name} PSNR {psnr:.2f} dB{mcs}" if math.isfinite(psnr) else f"{name} PSNR -{mcs}",
+                      f"{name} mean PSNR, last {len(scored)}: {mean}"]
+        lines.append(f"SNR estimate {snr:.2f} dB" if math.isfinite(snr) else "SNR estimate -")
         if math.isfinite(self.true_snr_db):
             lines.append(f"channel SNR {self.true_snr_db:g} dB")
         return "\n".join(lines)
 
     def mosaic(self) -> np.ndarray:
-        """(2H, columns*W, 3) uint8: sent over received; gray where an image is missing."""
-        height, width = self.received[self.shown[-1]].shape[:2]
-        canvas = np.full((2 * height, self.columns * width, 3), 64, np.uint8)
+        """(rows*H, columns*W, 3) uint8: sent over each scheme's received images; gray where
+        an image is missing."""
+        last = next(images[self.shown[-1]] for images in self.received.values() if self.shown[-1] in images)
+        height, width = last.shape[:2]
+        rows = [self.sent, *self.received.values()]
+        canvas = np.full((len(rows) * height, self.columns * width, 3), 64, np.uint8)
         for column, image_id in enumerate(self.shown):
-            for row, images in enumerate((self.sent, self.received)):
+            for row, images in enumerate(rows):
                 image = images.get(image_id)
                 if image is not None and image.shape[:2] == (height, width):
                     canvas[row * height:(row + 1) * height, column * width:(column + 1) * width] = image
         return canvas.repeat(self.scale, 0).repeat(self.scale, 1)
 
-    def _show(self, canvas: np.ndarray | None, numbers: str, history: list):
+    def _show(self, canvas: np.ndarray | None, numbers: str, history: dict, snr_history: list):
         if canvas is not None:
             canvas = np.ascontiguousarray(canvas)
             height, width = canvas.shape[:2]
             image = QtGui.QImage(canvas.data, width, height, 3 * width, QtGui.QImage.Format_RGB888)
             self.picture.setPixmap(QtGui.QPixmap.fromImage(image.copy()))
+            for label in self.row_names:
+                label.setFixedHeight(height // len(self.row_names))
         self.numbers.setText(numbers)
-        self.plot.setPixmap(self._time_plot(history))
+        self.plot.setPixmap(self._time_plot(history, snr_history))
 
-    def _time_plot(self, history: list) -> QtGui.QPixmap:
-        """PSNR (blue) and SNR estimate (orange) of the last HISTORY images, oldest left; the
-        channel's SNR dashed gray where known; grid lines every 10 dB."""
+    def _time_plot(self, history: dict, snr_history: list) -> QtGui.QPixmap:
+        """Each scheme's PSNR (djscc blue, digital green) and the SNR estimate (orange) of the
+        last HISTORY images, oldest left; the channel's SNR dashed gray where known; grid
+        lines every 10 dB."""
         pixmap = QtGui.QPixmap(self.plot.size())
         pixmap.fill(QtCore.Qt.white)
         width, height = pixmap.width(), pixmap.height()
@@ -143,14 +192,14 @@ class image_view(gr.basic_block, QtWidgets.QWidget):
         if math.isfinite(self.true_snr_db):
             painter.setPen(QtGui.QPen(TRUE_COLOR, 1, QtCore.Qt.DashLine))
             painter.drawLine(QtCore.QPointF(0, y(self.true_snr_db)), QtCore.QPointF(width, y(self.true_snr_db)))
-        step = width / max(HISTORY - 1, 1)
-        for column, color in ((0, PSNR_COLOR), (1, SNR_COLOR)):
-            painter.setPen(QtGui.QPen(color, 2))
-            points = [QtCore.QPointF(i * step, y(values[column])) for i, values in enumerate(history)
-                      if math.isfinite(values[column])]
-            painter.drawPolyline(QtGui.QPolygonF(points))
+        lines = [(f"{name} PSNR", PSNR_COLORS[name], values, HISTORY) for name, values in history.items()]
+        lines.append(("SNR estimate", SNR_COLOR, snr_history, HISTORY * len(history)))
         metrics = painter.fontMetrics()
-        for row, (label, color) in enumerate((("PSNR", PSNR_COLOR), ("SNR estimate", SNR_COLOR))):
+        for row, (label, color, values, length) in enumerate(lines):
+            step = width / max(length - 1, 1)
+            painter.setPen(QtGui.QPen(color, 2))
+            painter.drawPolyline(QtGui.QPolygonF([QtCore.QPointF(i * step, y(v)) for i, v in enumerate(values)
+                                                  if math.isfinite(v)]))
             painter.setPen(color)
             painter.drawText(QtCore.QPointF(width - metrics.horizontalAdvance(label) - 4,
                                             (row + 1) * metrics.height()), label)
