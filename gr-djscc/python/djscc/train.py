@@ -26,7 +26,7 @@ from djscc.data import load_images, random_crops
 from djscc.errors import InputError
 from djscc.metrics import channels_first, psnr_db
 from djscc.nn import zoo
-from djscc.nn.channels import make_channel
+from djscc.nn.channels import CHANNELS, make_channel
 from djscc.training import steps_per_epoch, train_epochs
 
 
@@ -48,7 +48,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     snr.add_argument("--snr", type=cli.finite_float, help="train at one SNR (dB)")
     snr.add_argument("--snr-range", type=cli.finite_float, nargs=2, default=[0.0, 20.0], metavar=("LO", "HI"),
                      help="SNR drawn uniformly per image (dB), default 0 20")
-    parser.add_argument("--channel", default="awgn", choices=["awgn", "rayleigh"])
+    parser.add_argument("--channel", default="awgn", choices=sorted(CHANNELS),
+                        help="fading: Rayleigh varying through each image (Doppler), for csi_map models")
+    parser.add_argument("--init-from", metavar="MODEL",
+                        help="start from this trained model's weights (same architecture; "
+                             "tensors that grew start as it, zeros beyond)")
     parser.add_argument("--epochs", type=cli.positive_int, default=300)
     parser.add_argument("--batch-size", type=cli.positive_int, default=128)
     parser.add_argument("--lr", type=cli.positive_float, default=1e-3, help="Adam, cosine-decayed to lr/100")
@@ -123,7 +127,10 @@ def train(argv=None) -> int:
     images = channels_first(images).to(device)
     if labels is not None:
         labels = torch.from_numpy(labels.astype(np.int64)).to(device)
-    model = zoo.build(args.arch, **{"latent_channels": args.latent_channels, **args.config}).to(device)
+    model = zoo.build(args.arch, **{"latent_channels": args.latent_channels, **args.config})
+    if args.init_from:
+        args.init_from = zoo.warm_start(model, args.init_from)
+    model = model.to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
     scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(
         optimizer, T_max=args.epochs * steps_per_epoch(len(images), args.batch_size, world), eta_min=args.lr / 100)
@@ -170,6 +177,7 @@ def training_card(args, history: list, image_count: int, world: int, objective: 
             "epochs": len(history) and history[-1]["epoch"], "batch_size": args.batch_size * world,
             "optimizer": f"Adam lr {args.lr} cosine to {args.lr / 100}, weight decay {args.weight_decay}",
             "loss": objective, "seed": args.seed,
+            **({"initialized_from": args.init_from} if args.init_from else {}),
             "device": f"{args.device} x{world} ({platform.processor() or platform.machine()})",
             "wall_seconds": round(sum(h["seconds"] for h in history), 1),
             "scheduled_epochs": args.epochs,

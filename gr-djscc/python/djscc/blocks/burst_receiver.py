@@ -2,8 +2,9 @@
 
 Synchronization and estimation run on the sample path, in numpy (djscc.phy); no inference
 happens here. Each decoded frame goes out on "frames" (payload symbols + meta: header
-fields, snr_db, image_snr_db, h_abs, phase, cfo_hz, noise_var, clock_ppm, equalizer,
-start_sample) and its channel state on
+fields, snr_db, image_snr_db, block_snr_db (each image's blocks of block_symbols, the pilot
+spacing, in a row), h_abs, phase, cfo_hz, noise_var, clock_ppm, equalizer, start_sample) and
+its channel state on
 "csi" (the feedback link to the encoder). Garbage is counted, never raised: see stats().
 """
 
@@ -41,6 +42,8 @@ class burst_receiver(gr.sync_block):
                     "images": frame.header.images,
                     "symbols_per_image": frame.header.symbols_per_image,
                     "start_sample": frame.start_sample, "image_snr_db": frame.image_snr_db.tolist(),
+                    "block_snr_db": frame.block_snr_db.reshape(-1).tolist(),
+                    "block_symbols": self.receiver.fmt.pilot_spacing,
                     "clock_ppm": frame.clock_offset * 1e6, "equalizer": frame.equalizer, **state}
             self.message_port_pub(self.frames_port, pdu.make(meta, frame.payload))
             self.message_port_pub(self.csi_port, pmt.to_pmt(state))

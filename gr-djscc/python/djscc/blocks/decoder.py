@@ -14,10 +14,11 @@ from djscc.nn.codec import SNR_LIMITS_DB
 
 class decoder(gr.basic_block):
     """Decodes every image of a frame with ``model``, conditioned on the SNR the receiver
-    measured. Frames of another model id, or with a symbol count the model cannot take at
-    ``image_size`` (a variable-rate model takes fewer than k), are counted and dropped.
-    ``model_id`` defaults to the card's (zoo.model_id), as the encoder's does; ``threads``
-    are torch's CPU threads for this block's model alone (torch_threads)."""
+    measured (a model with a CSI map also on each pilot block's SINR). Frames of another
+    model id, or with a symbol count the model cannot take at ``image_size`` (a variable-rate
+    model takes fewer than k), are counted and dropped. ``model_id`` defaults to the card's
+    (zoo.model_id), as the encoder's does; ``threads`` are torch's CPU threads for this
+    block's model alone (torch_threads)."""
 
     def __init__(self, model: str = "da-djscc_1-12", model_id: int | None = None, image_size: int = 32,
                  threads: int = 1):
@@ -53,6 +54,20 @@ class decoder(gr.basic_block):
             snr = np.zeros(images)
         return np.clip(np.nan_to_num(snr), *SNR_LIMITS_DB).astype(np.float32)
 
+    @staticmethod
+    def symbol_snr(meta: dict, images: int, per_image: int) -> np.ndarray | None:
+        """(images, per_image) float32: each symbol's SINR (dB), its pilot block's, from the
+        receiver's block_snr_db; None where the meta holds no such map that fits."""
+        try:
+            block = int(meta.get("block_symbols", 0))
+            blocks = np.asarray(meta.get("block_snr_db", ()), np.float64).reshape(-1)
+        except (TypeError, ValueError):
+            return None
+        if block < 1 or len(blocks) != images * -(-per_image // block):
+            return None
+        symbols = np.repeat(blocks.reshape(images, -1), block, axis=1)[:, :per_image]
+        return np.clip(np.nan_to_num(symbols), *SNR_LIMITS_DB).astype(np.float32)
+
     def handle(self, message):
         for image in self.decode(message):
             self.message_port_pub(self.out, image)
@@ -76,6 +91,9 @@ class decoder(gr.basic_block):
             return []
         self.counts["frames"] += 1
         state = ChannelState.awgn(torch.from_numpy(self.image_snr(meta, images)))
+        if getattr(self.model.config, "csi_map", False):
+            symbol_snr = self.symbol_snr(meta, images, per_image)
+            state.symbol_snr_db = None if symbol_snr is None else torch.from_numpy(symbol_snr)
         symbols = torch.from_numpy(payload.reshape(images, per_image).copy())
         decoded = to_pixels(self.model.decode(symbols, state, (self.image_size, self.image_size)))
         self.counts["images"] += len(decoded)

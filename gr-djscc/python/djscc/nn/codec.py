@@ -11,13 +11,12 @@ import torch.nn.functional as F
 from torch import nn
 
 from djscc.errors import InputError
-from djscc.nn.channels import ChannelState
+from djscc.nn.channels import SNR_LIMITS_DB, ChannelState
 from djscc.nn.power import from_symbols, to_symbols
 
 CSI_FEATURES = ("effective_snr_db", "snr_db", "h_abs")
 DB_SCALE = 20.0  # SNRs enter the models as dB / 20, so 0..20 dB maps to 0..1
 DOWNSAMPLING = 4  # every codec halves the resolution twice
-SNR_LIMITS_DB = (-30.0, 60.0)  # conditioning beyond these is extrapolation with no meaning
 
 
 def check_csi_features(features: tuple[str, ...]) -> None:
@@ -75,7 +74,13 @@ class ChannelCodec(nn.Module):
     def decode(self, symbols: torch.Tensor, state: ChannelState,
                image_size: tuple[int, int]) -> torch.Tensor:
         """(B, n) complex equalized symbols (see ``received_latent``) -> (B, 3, H, W) in [0, 1]."""
-        return self.decode_latent(self.received_latent(symbols, image_size), self.csi_tensor(state))
+        return self.decode_latent(self.decoder_input(self.received_latent(symbols, image_size), state),
+                                  self.csi_tensor(state))
+
+    def decoder_input(self, latent: torch.Tensor, state: ChannelState) -> torch.Tensor:
+        """What the decoder's first layer takes: the received latent (a codec with a CSI map
+        adds its channels)."""
+        return latent
 
     def transmit(self, images: torch.Tensor, channel, snr_db: torch.Tensor,
                  generator=None) -> tuple[torch.Tensor, ChannelState]:
@@ -124,9 +129,11 @@ def check_images(images: torch.Tensor) -> None:
 def check_channel_state(state: ChannelState) -> None:
     """Reject channel states no model was made for: NaN, or an SNR far out of range."""
     low, high = SNR_LIMITS_DB
-    snr, h_abs = state.snr_db, state.h_abs
+    snr, h_abs, per_symbol = state.snr_db, state.h_abs, state.symbol_snr_db
     if not (torch.isfinite(snr).all() and torch.isfinite(h_abs).all()):
         raise InputError("channel state has NaN or infinite values (SNR or |h|)")
+    if per_symbol is not None and (per_symbol.shape[0] != snr.shape[0] or not torch.isfinite(per_symbol).all()):
+        raise InputError("channel state's per-symbol SNRs must be finite, a row per image")
     if snr.numel() and (snr.min() < low or snr.max() > high):
         raise InputError(f"SNR {snr.min().item():g}..{snr.max().item():g} dB is out of the "
                          f"supported range {low:g}..{high:g} dB")

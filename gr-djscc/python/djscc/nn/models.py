@@ -5,6 +5,9 @@ One fully convolutional encoder/decoder pair; ``attention`` picks the variant:
   "channel"          ADJSCC: + SNR-adaptive channel attention after every layer
   "channel+spatial"  DA-DJSCC: + SNR-adaptive channel AND spatial attention after every layer
 ``latent_channels`` sets the bandwidth ratio: k/n = latent_channels / 96 (8 -> 1/12, 16 -> 1/6).
+``csi_map``: the decoder also takes the SINR of every received symbol (per pilot block, as
+the receiver measures it through fading), as latent_channels more input planes beside the
+latent; the attention keeps the image's SINR.
 """
 
 from dataclasses import dataclass, field
@@ -13,8 +16,10 @@ import torch
 from torch import nn
 
 from djscc.nn.attention import AdaptiveChannelAttention, AdaptiveSpatialAttention
-from djscc.nn.codec import DOWNSAMPLING, ChannelCodec, check_csi_features
+from djscc.nn.channels import ChannelState
+from djscc.nn.codec import DB_SCALE, DOWNSAMPLING, ChannelCodec, check_csi_features
 from djscc.nn.config import ModelConfig
+from djscc.nn.power import per_symbol_to_latent
 
 ATTENTION_KINDS = ("none", "channel", "channel+spatial")
 
@@ -29,6 +34,7 @@ class JSCCConfig(ModelConfig):
     kernel_size: int = 5
     spatial_kernel_size: int = 7
     csi_features: tuple[str, ...] = field(default=("effective_snr_db",))
+    csi_map: bool = False
 
     def __post_init__(self):
         super().__post_init__()
@@ -95,7 +101,7 @@ class JSCCModel(ChannelCodec):
             AttentiveLayer(conv(w4, c, 1), nn.PReLU(), c, config),
         ])
         self.decoder_layers = nn.ModuleList([
-            AttentiveLayer(tconv(c, w4, 1), nn.PReLU(), w4, config),
+            AttentiveLayer(tconv(2 * c if config.csi_map else c, w4, 1), nn.PReLU(), w4, config),
             AttentiveLayer(tconv(w4, w3, 1), nn.PReLU(), w3, config),
             AttentiveLayer(tconv(w3, w2, 1), nn.PReLU(), w2, config),
             AttentiveLayer(tconv(w2, w1, 2), nn.PReLU(), w1, config),
@@ -107,6 +113,17 @@ class JSCCModel(ChannelCodec):
         for layer in self.encoder_layers:
             x = layer(x, csi)
         return x
+
+    def decoder_input(self, latent: torch.Tensor, state: ChannelState) -> torch.Tensor:
+        """The latent, and with ``csi_map`` each value's SINR (dB / DB_SCALE) beside it: the
+        state's per-symbol SINRs, or the image's own where it has none (AWGN)."""
+        if not self.config.csi_map:
+            return latent
+        per_symbol = state.symbol_snr_db
+        if per_symbol is None:
+            per_symbol = state.effective_snr_db[:, None].expand(-1, latent[0].numel() // 2)
+        csi_map = per_symbol_to_latent(per_symbol.to(latent) / DB_SCALE, tuple(latent.shape[1:]))
+        return torch.cat([latent, csi_map], dim=1)
 
     def decode_latent(self, latent: torch.Tensor, csi: torch.Tensor) -> torch.Tensor:
         x = latent

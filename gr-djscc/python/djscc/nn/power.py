@@ -20,3 +20,9 @@ def to_symbols(latent: torch.Tensor) -> torch.Tensor:
 def from_symbols(symbols: torch.Tensor, latent_shape: tuple[int, int, int]) -> torch.Tensor:
     """(B, k) complex -> latent (B, C, H, W) real, the inverse of ``to_symbols``'s mapping."""
     return torch.view_as_real(symbols).reshape(symbols.shape[0], *latent_shape)
+
+
+def per_symbol_to_latent(values: torch.Tensor, latent_shape: tuple[int, int, int]) -> torch.Tensor:
+    """(B, k) real, one value per complex symbol -> (B, C, H, W): each value at the two latent
+    positions its symbol carries (the pairing of ``to_symbols``)."""
+    return values.repeat_interleave(2, dim=1).reshape(values.shape[0], *latent_shape)

@@ -173,6 +173,28 @@ def load_codec(path: str | Path, device: str | torch.device = "cpu") -> tuple[Ch
     return model, card
 
 
+def warm_start(model: torch.nn.Module, source: str | Path) -> str:
+    """Start ``model`` from a trained model of the same architecture: every tensor copied;
+    one that has grown (a decoder given more input planes) gets the trained values in its
+    leading slice and zeros beyond, so it computes what the source computed until training
+    moves it. Returns the source's name, for the card."""
+    trained, card = load(source)
+    if card["architecture"] != getattr(model, "architecture", None):
+        raise ModelFileError(f"cannot start a {getattr(model, 'architecture', '?')} from "
+                             f"{card['name']!r}, a {card['architecture']}")
+    weights = trained.state_dict()
+    with torch.no_grad():
+        for key, tensor in model.state_dict().items():
+            value = weights.get(key)
+            if value is None or value.dim() != tensor.dim() or any(a > b for a, b in zip(value.shape, tensor.shape)):
+                raise ModelFileError(f"cannot start from {card['name']!r}: its {key} "
+                                     f"{None if value is None else tuple(value.shape)} does not fit "
+                                     f"{tuple(tensor.shape)}")
+            tensor.zero_()
+            tensor[tuple(slice(0, n) for n in value.shape)] = value
+    return card["name"]
+
+
 def _card_shapes(card: dict) -> dict[str, tuple[int, ...]]:
     """The tensor shapes the card's model has, found on the meta device (nothing allocated)."""
     skeleton = _build(card["architecture"], card["config"], "meta")

@@ -58,6 +58,8 @@ class ReceivedFrame:
     noise_var: float
     start_sample: int  # absolute sample index of the preamble's first symbol
     image_snr_db: np.ndarray = field(default_factory=lambda: np.zeros(0))  # the SINR of each image
+    # (images, blocks): the SINR of each block of ``pilot_spacing`` symbols of each image
+    block_snr_db: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     clock_offset: float = 0.0  # sample-clock rate ratio - 1
     equalizer: str = "gain"
 
@@ -374,7 +376,11 @@ class BurstReceiver:
         gain = channel.gain[data_at]
         data = equalized[data_at] / gain
         noise = channel.noise_var[data_at] / np.abs(gain) ** 2  # per data symbol, after the division
-        image_noise = noise.reshape(header.images, header.symbols_per_image).mean(1)
+        image_noise = noise.reshape(header.images, header.symbols_per_image)
+        block_starts = np.arange(0, header.symbols_per_image, fmt.pilot_spacing)
+        block_lengths = np.diff(np.append(block_starts, header.symbols_per_image))
+        block_noise = np.add.reduceat(image_noise, block_starts, axis=1) / block_lengths
+        image_noise = image_noise.mean(1)
         sinr = 1.0 / max(float(noise.mean()), 1e-20)
         h_abs = float(np.abs(h) * np.sqrt(np.mean(np.abs(gain) ** 2)))
         start = self._z_start + t0 - self.filter_delay
@@ -384,4 +390,5 @@ class BurstReceiver:
                              cfo=float(cfo + slope / (2 * np.pi * fmt.sps)),
                              noise_var=h_abs ** 2 / sinr, start_sample=int(round(start)),
                              image_snr_db=-10 * np.log10(np.maximum(image_noise, 1e-20)),
+                             block_snr_db=-10 * np.log10(np.maximum(block_noise, 1e-20)),
                              clock_offset=clock_offset, equalizer=best_name)
