@@ -90,7 +90,7 @@ def test_image_view_of_both_schemes_shows_a_column_once_both_have_it(monkeypatch
     for image_id in range(4):  # the neural frame first
         view.handle_received(pdu.make({"image_id": image_id, "height": 32, "width": 32, "snr_db": 3.0},
                                       sent[image_id] + 10))
-    assert view.shown == [2, 3]  # the digital link has shown nothing yet
+    assert view.shown == [] and view.picture.text() == "waiting for images"  # no digital image yet
     for image_id in range(2):
         view.handle_received(pdu.make({"image_id": image_id, "height": 32, "width": 32, "snr_db": 3.0,
                                        "scheme": "digital", "mcs": "QPSK 1/4"}, sent[image_id] + 20))
@@ -101,3 +101,8 @@ def test_image_view_of_both_schemes_shows_a_column_once_both_have_it(monkeypatch
     summary = view.summary()
     assert "djscc mean PSNR, last 4: 28.13 dB" in summary and "digital PSNR 22.11 dB (QPSK 1/4)" in summary
     assert len(view.history["djscc"]) == 4 and len(view.history["digital"]) == 2 and len(view.snr_history) == 6
+    # a repeating source sends id 0 again: two neural rounds of it, the first round's digital copy lost,
+    # and the column once the second round's digital copy arrives
+    for scheme in ("djscc", "djscc", "digital"):
+        view.handle_received(pdu.make({"image_id": 0, "height": 32, "width": 32, "scheme": scheme}, sent[0]))
+    assert view.shown == [1, 0] and view.pending == {2: {"djscc"}, 3: {"djscc"}}

@@ -22,7 +22,7 @@ from djscc.blocks.transmitter import schemes_of
 from djscc.metrics import channels_first, psnr_per_image
 
 HISTORY = 100  # images per scheme in the time plot and the running mean
-IN_FLIGHT = 64  # images kept behind the newest: sent and not yet received, or received in one scheme only
+IN_FLIGHT = 64  # images kept: sent and not yet received, or received in some schemes only
 PLOT_DB = (-5.0, 40.0)  # the time plot's range: the GUI's SNR slider and PSNRs fit in it
 PSNR_COLORS = {"djscc": QtGui.QColor(31, 119, 180), "digital": QtGui.QColor(44, 160, 44)}
 SNR_COLOR, TRUE_COLOR = QtGui.QColor(255, 127, 14), QtGui.QColor(120, 120, 120)
@@ -31,8 +31,9 @@ SNR_COLOR, TRUE_COLOR = QtGui.QColor(255, 127, 14), QtGui.QColor(120, 120, 120)
 class image_view(gr.basic_block, QtWidgets.QWidget):
     """Shows the last ``columns`` received images under the sent ones (top row), a row per
     scheme of ``scheme`` ("djscc", "digital" or "both"; the images told apart by their meta
-    scheme, as in image_sink), at the pace of the slower scheme so that a column is one
-    image in every scheme, each magnified ``scale`` times (``image_size`` sizes the view
+    scheme, as in image_sink), a column once every scheme has delivered its image (so each
+    column is one image in every scheme, at the slower scheme's pace; ids may repeat, as
+    from a repeating image source), each magnified ``scale`` times (``image_size`` sizes the view
     before the first arrives); beside them each scheme's last PSNR and running mean (the
     digital one's MCS) and the SNR estimate, and a time plot of each scheme's last HISTORY
     images. ``true_snr_db``, the channel's SNR where the flowgraph knows it (NaN: not
@@ -50,7 +51,7 @@ class image_view(gr.basic_block, QtWidgets.QWidget):
         self.sent: dict[int, np.ndarray] = {}
         self.shown: list[int] = []
         self.received: dict[str, dict[int, np.ndarray]] = {name: {} for name in self.schemes}
-        self.newest: dict[str, int] = {}  # per scheme, the id of its last image
+        self.pending: dict[int, set[str]] = {}  # image id -> the schemes that delivered it, until all have
         self.history = {name: collections.deque(maxlen=HISTORY) for name in self.schemes}  # PSNR per image
         self.snr_history = collections.deque(maxlen=HISTORY * len(self.schemes))  # every image's estimate
         self.last = {"image_id": None, "snr": math.nan, "mcs": {}}
@@ -90,9 +91,10 @@ class image_view(gr.basic_block, QtWidgets.QWidget):
             return
         meta, image = pdu.parse_image(message)
         image_id = int(meta["image_id"])
+        self.sent.pop(image_id, None)  # an id sent again goes to the end
         self.sent[image_id] = image
-        for old in [i for i in self.sent if i <= image_id - IN_FLIGHT]:  # what can still be shown
-            del self.sent[old]
+        while len(self.sent) > IN_FLIGHT:  # the oldest can no longer be received
+            del self.sent[next(iter(self.sent))]
 
     def handle_received(self, message):
         meta, image = pdu.parse_image(message)
@@ -102,19 +104,25 @@ class image_view(gr.basic_block, QtWidgets.QWidget):
             return
         image_id = int(meta["image_id"])
         self.received[scheme][image_id] = image
-        self.newest[scheme] = image_id
+        delivered = self.pending.pop(image_id, set())
+        delivered = {scheme} if scheme in delivered else delivered | {scheme}  # again: the id's next round
+        if len(delivered) == len(self.schemes):
+            self.shown = ([i for i in self.shown if i != image_id] + [image_id])[-self.columns:]
+        else:
+            self.pending[image_id] = delivered
+            while len(self.pending) > IN_FLIGHT:  # a frame lost in another scheme
+                del self.pending[next(iter(self.pending))]
         for images in self.received.values():
-            for old in [i for i in images if i <= image_id - IN_FLIGHT]:
+            for old in [i for i in images if i not in self.pending and i not in self.shown]:
                 del images[old]
-        ready = min(self.newest.values())  # every scheme that delivered has reached it
-        self.shown = sorted({i for images in self.received.values() for i in images if i <= ready})[-self.columns:]
         snr = float(meta.get("snr_db", math.nan))
         self.history[scheme].append(self.psnr(image_id, scheme))
         self.snr_history.append(snr)
         self.last.update(image_id=image_id, snr=snr)
         if "mcs" in meta:
             self.last["mcs"][scheme] = str(meta["mcs"])
-        self.update_ready.emit(self.mosaic(), self.summary(), self._histories(), list(self.snr_history))
+        self.update_ready.emit(self.mosaic() if self.shown else None, self.summary(), self._histories(),
+                               list(self.snr_history))
 
     def _histories(self) -> dict[str, list[float]]:
         return {name: list(values) for name, values in self.history.items()}
