@@ -127,10 +127,9 @@ class image_view(gr.basic_block, QtWidgets.QWidget):
     def _histories(self) -> dict[str, list[float]]:
         return {name: list(values) for name, values in self.history.items()}
 
-    def psnr(self, image_id: int, scheme: str | None = None) -> float:
-        """PSNR (dB) of a received image (of ``scheme``, the first by default) against the
-        one sent under its id; NaN if unknown."""
-        sent, received = self.sent.get(image_id), self.received[scheme or self.schemes[0]][image_id]
+    def psnr(self, image_id: int, scheme: str) -> float:
+        """PSNR (dB) of a received image of ``scheme`` against the one sent under its id; NaN if unknown."""
+        sent, received = self.sent.get(image_id), self.received[scheme][image_id]
         if sent is None or sent.shape != received.shape:
             return math.nan
         pair = channels_first(np.stack([sent, received]))
