@@ -6,7 +6,7 @@ each job's epoch time; each job then gets as many epochs as fit in --minutes, ca
 --max-epochs, and its cosine/one-cycle schedule is sized to that count, so every model
 finishes its schedule. The epochs and wall time land in each model's card.
 
-  python models/recipe.py --data ../shared/data/cifar10/cifar10_jpeg.npz \\
+  python models/recipe.py --data ../shared/data/cifar10/cifar10_jpeg_compact.npz \\
       --test-data ../shared/data/cifar10/cifar10_exact.npz --minutes 17 --out runs/recipe
   python models/recipe.py ... --minutes 20 --only da-djscc_1-12 --threads 2   # CPU, reduced
 

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 import torch
 
@@ -76,12 +77,26 @@ def test_stopped_run_resumes_from_its_checkpoint(tmp_path, capsys, monkeypatch):
         assert torch.allclose(tensor, resumed.state_dict()[name], atol=1e-6), name
 
 
-def test_fixed_snr_and_image_folder_crops(tmp_path):
-    code = train.main(["--arch", "djscc", "--snr", "7", "--data", "samples-kodak",
-                       "--crops-per-epoch", "64", "--epochs", "1", "--batch-size", "32",
+def test_fixed_snr_and_photo_folder_crops(tmp_path):
+    code = train.main(["--arch", "djscc", "--snr", "7", "--data", "samples-kodak", "--crop-size", "64",
+                       "--crops-per-epoch", "16", "--epochs", "1", "--batch-size", "8",
                        "--out", str(tmp_path / "k")])
     assert code == 0
-    assert zoo.read_card(tmp_path / "k")["training"]["snr_db"] == 7.0
+    training = zoo.read_card(tmp_path / "k")["training"]
+    assert training["snr_db"] == 7.0 and training["image_size"] == 64 and training["images"] == 16
+    assert training["augmentation"].startswith("random crops")
+
+
+def test_random_crops_are_windows_of_the_photos_drawn_anew_each_time():
+    rng = np.random.default_rng(0)
+    photos = [rng.integers(0, 256, shape, dtype=np.uint8) for shape in ((40, 70, 3), (70, 40, 3))]
+    crops = training.RandomCrops(photos, 32, 100, torch.Generator().manual_seed(0), torch.device("cpu"))
+    first, second = crops[torch.arange(50)], crops[torch.arange(50)]
+    assert first.shape == (50, 3, 32, 32) and first.dtype == torch.uint8 and len(crops) == 100
+    assert not torch.equal(first, second)
+    for crop in first[:10].permute(0, 2, 3, 1).numpy():
+        assert any((np.lib.stride_tricks.sliding_window_view(photo, (32, 32, 3)) == crop).all(axis=(-3, -2, -1)).any()
+                   for photo in photos)
 
 
 @pytest.mark.parametrize("argv,message", [

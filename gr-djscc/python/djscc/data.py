@@ -5,7 +5,9 @@ A dataset is named by a spec string:
   samples                the 64 exact CIFAR-10 test images shipped inside the package
   samples-kodak          the Kodak24 (500x500 crops) cut-outs shipped inside the package
   PATH.npz               an npz in the layout of ../shared/data: ``{split}_jpeg`` +
-                         ``{split}_offsets`` (JPEG set) or ``{split}_images`` (exact pixels)
+                         ``{split}_offsets`` (JPEG set), ``jpeg_header`` + ``{split}_scan`` +
+                         ``{split}_offsets`` (the compact JPEG set: the header all files
+                         share stored once) or ``{split}_images`` (exact pixels)
   DIR                    a folder of images (png, jpg, bmp, ...)
 """
 
@@ -69,7 +71,7 @@ def _npz(path: Path, split: str) -> ImageSet:
     try:
         with np.load(path, allow_pickle=False) as archive:
             arrays = {key.removeprefix(f"{split}_"): archive[key] for key in archive.files
-                      if key.startswith(f"{split}_")}
+                      if key.startswith(f"{split}_") or key == "jpeg_header"}
             keys = sorted(archive.files)
     except (OSError, ValueError, EOFError, AttributeError, zipfile.BadZipFile, zlib.error) as error:
         raise InputError(f"{path} is not a readable .npz file: {error}") from None
@@ -77,9 +79,12 @@ def _npz(path: Path, split: str) -> ImageSet:
         images = arrays["images"]
     elif "jpeg" in arrays and "offsets" in arrays:
         images = decode_jpeg_blob(arrays["jpeg"], arrays["offsets"], f"{path}:{split}_jpeg")
+    elif "scan" in arrays and "offsets" in arrays and "jpeg_header" in arrays:
+        images = decode_jpeg_blob(arrays["scan"], arrays["offsets"], f"{path}:{split}_scan",
+                                  header=arrays["jpeg_header"])
     else:
-        raise InputError(f"{path} has neither '{split}_images' nor '{split}_jpeg' + "
-                         f"'{split}_offsets'; keys: {keys}")
+        raise InputError(f"{path} has neither '{split}_images', '{split}_jpeg' + '{split}_offsets' "
+                         f"nor 'jpeg_header' + '{split}_scan' + '{split}_offsets'; keys: {keys}")
     if images.ndim != 4 or images.shape[-1] != 3 or images.dtype != np.uint8 or not len(images):
         raise InputError(f"{path}: expected uint8 images (N >= 1, H, W, 3), got "
                          f"{images.dtype} {images.shape}")
@@ -90,14 +95,19 @@ def _npz(path: Path, split: str) -> ImageSet:
     return ImageSet(images, labels, f"{path.name}:{split}")
 
 
-def decode_jpeg_blob(blob: np.ndarray, offsets: np.ndarray, name: str = "JPEG blob") -> np.ndarray:
-    """Concatenated JPEG files + offsets (N + 1 of them) -> (N, H, W, 3) uint8."""
+def decode_jpeg_blob(blob: np.ndarray, offsets: np.ndarray, name: str = "JPEG blob",
+                     header: np.ndarray | None = None) -> np.ndarray:
+    """Concatenated JPEG files + offsets (N + 1 of them) -> (N, H, W, 3) uint8; with ``header``
+    each file is that header followed by its bytes of the blob (the compact layout)."""
+    if header is not None and (header.dtype != np.uint8 or header.ndim != 1):
+        raise InputError(f"{name}: the shared JPEG header must be uint8 bytes, got {header.dtype} {header.shape}")
+    prefix = b"" if header is None else header.tobytes()
     if (blob.dtype != np.uint8 or blob.ndim != 1 or offsets.dtype.kind not in "iu"
             or offsets.ndim != 1 or len(offsets) < 2 or offsets[0] < 0 or offsets[-1] > len(blob)
             or np.any(np.diff(offsets) <= 0)):
         raise InputError(f"{name}: expected a uint8 byte blob and increasing integer offsets "
                          f"within it, got {blob.dtype} {blob.shape} and {offsets.dtype} {offsets.shape}")
-    decoded = [read_image(io.BytesIO(blob[start:end].tobytes()), f"{name} image {index}")
+    decoded = [read_image(io.BytesIO(prefix + blob[start:end].tobytes()), f"{name} image {index}")
                for index, (start, end) in enumerate(zip(offsets[:-1], offsets[1:]))]
     if len({image.shape for image in decoded}) != 1:
         raise InputError(f"{name}: the images are not all of one size")
@@ -152,21 +162,6 @@ def _torchvision_cifar(name: str, split: str, root: Path) -> ImageSet:
     dataset_class = datasets.CIFAR10 if name == "cifar10" else datasets.CIFAR100
     dataset = dataset_class(str(root), train=split == "train", download=True)
     return ImageSet(np.asarray(dataset.data), np.asarray(dataset.targets), f"{name}:{split}")
-
-
-def random_crops(images: list[np.ndarray] | np.ndarray, count: int, size: int,
-                 rng: np.random.Generator) -> np.ndarray:
-    """``count`` random size x size crops, drawn uniformly over images and positions."""
-    too_small = [im.shape for im in images if im.shape[0] < size or im.shape[1] < size]
-    if too_small:
-        raise InputError(f"images smaller than the {size}x{size} crop: {too_small[:3]}")
-    crops = np.empty((count, size, size, 3), np.uint8)
-    for i, which in enumerate(rng.integers(len(images), size=count)):
-        image = images[which]
-        top = rng.integers(image.shape[0] - size + 1)
-        left = rng.integers(image.shape[1] - size + 1)
-        crops[i] = image[top:top + size, left:left + size]
-    return crops
 
 
 def center_crop_to_multiple(image: np.ndarray, multiple: int) -> np.ndarray:

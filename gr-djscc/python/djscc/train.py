@@ -22,12 +22,12 @@ import torch.distributed as dist
 import torch.nn.functional as F
 
 from djscc import cli
-from djscc.data import load_images, random_crops
+from djscc.data import load_images
 from djscc.errors import InputError
 from djscc.metrics import channels_first, psnr_db
 from djscc.nn import zoo
 from djscc.nn.channels import CHANNELS, make_channel
-from djscc.training import steps_per_epoch, train_epochs
+from djscc.training import RandomCrops, steps_per_epoch, train_epochs
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -40,8 +40,11 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help='more architecture settings as JSON, e.g. \'{"filters": 20}\'')
     parser.add_argument("--data", required=True, help="cifar10, cifar100, an .npz or a folder")
     parser.add_argument("--data-root", default="data", help="download folder for cifar10/100")
+    parser.add_argument("--crop-size", type=cli.positive_int, default=32,
+                        help="training image size: a dataset of other sizes (a folder of photos) is "
+                             "cut into random crops of this size, drawn anew each epoch on the device")
     parser.add_argument("--crops-per-epoch", type=cli.positive_int, default=50000,
-                        help="for an image folder: random 32x32 crops drawn each epoch")
+                        help="for a dataset cut into crops: crops in one epoch")
     parser.add_argument("--out", required=True, type=cli.output_path,
                         help="NAME: writes NAME.safetensors/.json/.ckpt.pt")
     snr = parser.add_mutually_exclusive_group()
@@ -86,15 +89,18 @@ def json_object(text: str) -> dict:
     return value
 
 
-def load_training_set(args, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray | None]:
-    """(N, 32, 32, 3) uint8 and labels if known: the dataset, or random crops of a folder's."""
+def load_training_set(args, generator: torch.Generator, device: torch.device):
+    """(images, labels if known): the dataset as uint8 (N, 3, S, S) on the device, or where its
+    images are not all S x S (S = --crop-size), RandomCrops of them (no labels)."""
     image_set = load_images(args.data, "train", args.data_root).limit(args.limit)
-    images, labels = image_set.images, image_set.labels
-    if isinstance(images, list) or images.shape[1:3] != (32, 32):
-        images, labels = random_crops(images, args.crops_per_epoch, 32, rng), None
-    if len(images) == 0:
+    if len(image_set) == 0:
         raise InputError(f"{args.data} has no training images")
-    return images, labels
+    images, labels = image_set.images, image_set.labels
+    if isinstance(images, list) or images.shape[1:3] != (args.crop_size, args.crop_size):
+        return RandomCrops(list(images), args.crop_size, args.crops_per_epoch, generator, device), None
+    if labels is not None:
+        labels = torch.from_numpy(labels.astype(np.int64)).to(device)
+    return channels_first(images).to(device), labels
 
 
 class TrainingObjective(torch.nn.Module):
@@ -121,12 +127,8 @@ def train(argv=None) -> int:
             device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", 0)))
             torch.cuda.set_device(device)
     torch.manual_seed(args.seed)
-    rng = np.random.default_rng(args.seed)
-
-    images, labels = load_training_set(args, rng)
-    images = channels_first(images).to(device)
-    if labels is not None:
-        labels = torch.from_numpy(labels.astype(np.int64)).to(device)
+    generator = torch.Generator(device=device).manual_seed(args.seed)
+    images, labels = load_training_set(args, generator, device)
     model = zoo.build(args.arch, **{"latent_channels": args.latent_channels, **args.config})
     if args.init_from:
         args.init_from = zoo.warm_start(model, args.init_from)
@@ -134,7 +136,6 @@ def train(argv=None) -> int:
     optimizer = torch.optim.Adam(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
     scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(
         optimizer, T_max=args.epochs * steps_per_epoch(len(images), args.batch_size, world), eta_min=args.lr / 100)
-    generator = torch.Generator(device=device).manual_seed(args.seed)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
 
@@ -158,20 +159,22 @@ def train(argv=None) -> int:
                            batch_size=args.batch_size, out=out, restart=args.restart, step=step,
                            summarize=summarize, rank=rank, world=world, time_budget_min=args.time_budget_min)
     if rank == 0:
-        zoo.save(model.cpu(), out, training_card(args, history, len(images), world, model.OBJECTIVE))
+        zoo.save(model.cpu(), out, training_card(args, history, images, world, model.OBJECTIVE))
         print(f"saved {zoo.weights_path(out)} and {zoo.card_path(out)}")
     if distributed:
         dist.destroy_process_group()
     return 0
 
 
-def training_card(args, history: list, image_count: int, world: int, objective: str) -> dict:
+def training_card(args, history: list, images, world: int, objective: str) -> dict:
     """The card's record of how the model was trained."""
     low, high = args.snr_range
     return {
         "name": Path(args.out).name,
         "training": {
-            "data": args.data, "images": image_count, "augmentation": "flips, padded crops",
+            "data": args.data, "images": len(images), "image_size": args.crop_size,
+            "augmentation": ("random crops of its photos each epoch, " if isinstance(images, RandomCrops) else "")
+            + "flips, padded crops",
             "channel": args.channel,
             "snr_db": low if low == high else [low, high],
             "epochs": len(history) and history[-1]["epoch"], "batch_size": args.batch_size * world,

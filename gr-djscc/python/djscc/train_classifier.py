@@ -7,7 +7,7 @@ A checkpoint is written after every epoch; the same command resumes.
 
 Example (the shipped one: 97 s on an H100, 92.1 % on the 846 exact test images; on a CPU,
 --widths 32 64 128 256 --epochs 10 gives 89.8 % in 53 min on one core):
-  djscc-train-classifier --data ../shared/data/cifar10/cifar10_jpeg.npz \
+  djscc-train-classifier --data ../shared/data/cifar10/cifar10_jpeg_compact.npz \
       --test-data ../shared/data/cifar10/cifar10_exact.npz --out models/cifar10_classifier
 """
 

@@ -40,6 +40,43 @@ def augment(batch: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
     return padded.permute(0, 2, 3, 1)[index, rows[:, :, None], cols[:, None, :]].permute(0, 3, 1, 2)
 
 
+class RandomCrops:
+    """Photos of any sizes held on the device as one padded uint8 tensor; ``crops[index]``
+    draws, for each entry of ``index`` (which only counts the epoch's crops), a fresh
+    size x size crop of a random photo at a random place: every epoch sees new crops, and
+    no crop is cut on the host. Stands in for the (N, 3, H, W) tensor of ``train_epochs``."""
+
+    def __init__(self, photos: list[np.ndarray], size: int, per_epoch: int, generator: torch.Generator,
+                 device: torch.device):
+        too_small = [p.shape[:2] for p in photos if min(p.shape[:2]) < size]
+        if too_small or not photos:
+            raise InputError(f"every photo must be at least {size}x{size} for the crops: "
+                             f"{'none given' if not photos else too_small[:3]}")
+        height, width = max(p.shape[0] for p in photos), max(p.shape[1] for p in photos)
+        self.photos = torch.zeros((len(photos), height, width, 3), dtype=torch.uint8, device=device)
+        for index, photo in enumerate(photos):
+            self.photos[index, :photo.shape[0], :photo.shape[1]] = torch.from_numpy(np.ascontiguousarray(photo))
+        self.sizes = torch.tensor([p.shape[:2] for p in photos], device=device)
+        self.size, self.per_epoch, self.generator = size, per_epoch, generator
+
+    def __len__(self) -> int:
+        return self.per_epoch
+
+    @property
+    def device(self) -> torch.device:
+        return self.photos.device
+
+    def __getitem__(self, index: torch.Tensor) -> torch.Tensor:
+        device, count = self.photos.device, len(index)
+        which = torch.randint(0, len(self.photos), (count,), device=device, generator=self.generator)
+        room = (self.sizes[which] - self.size + 1).float()  # (count, 2): crop positions per axis
+        top_left = (torch.rand((count, 2), device=device, generator=self.generator) * room).long()
+        steps = torch.arange(self.size, device=device)
+        rows, cols = top_left[:, :1] + steps, top_left[:, 1:] + steps
+        crops = self.photos[which[:, None, None], rows[:, :, None], cols[:, None, :]]
+        return crops.permute(0, 3, 1, 2)
+
+
 class Checkpoint:
     """Everything a resumed run needs, written atomically after every epoch."""
 
