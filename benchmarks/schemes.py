@@ -69,6 +69,15 @@ def machine() -> str:
     return f"{cpu}, {os.cpu_count()} cores"
 
 
+def write_results(result: dict, out: Path, table, plot) -> None:
+    """OUT.json (the figures), OUT.md (``table``'s Markdown, also printed) and OUT.png (``plot``)."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.with_suffix(".json").write_text(json.dumps(result, indent=1) + "\n")
+    out.with_suffix(".md").write_text(table(result))
+    plot(result, out.with_suffix(".png"))
+    print(table(result))
+
+
 def run_one(loopback, snr_db: float, mcs: str, args) -> dict:
     """One loopback run at ``snr_db``, the digital link at ``mcs``: both schemes' figures."""
     top = loopback(snr_db=snr_db, dataset=args.dataset, num_images=args.images, images_per_frame=args.images_per_frame,
@@ -184,11 +193,7 @@ def main() -> None:
         row["digital_fixed_mcs"] = run_one(loopback, snr_db, args.fixed_mcs, args)["digital"]
         result["rows"].append(row)
         print(json.dumps(result["rows"][-1]), flush=True)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.with_suffix(".json").write_text(json.dumps(result, indent=1) + "\n")
-    args.out.with_suffix(".md").write_text(table(result))
-    plot(result, args.out.with_suffix(".png"))
-    print(table(result))
+    write_results(result, args.out, table, plot)
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ from djscc.digital.codec import DigitalCodec, capacity_images, check_size
 from djscc.errors import InputError
 from djscc.metrics import channels_first, psnr_per_image, ssim_per_image, to_float, to_uint8
 from djscc.nn import zoo
-from djscc.nn.channels import ChannelState, make_channel
+from djscc.nn.channels import CHANNELS, ChannelState, make_channel
 from djscc.nn.codec import DOWNSAMPLING, SNR_LIMITS_DB, drop_unsent
 from djscc.paths import write_atomically
 
@@ -211,7 +211,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                              "--snr=-5:25:2.5,-2 when the first starts with '-'")
     parser.add_argument("--realizations", type=cli.positive_int, default=10, help="channel draws per image")
     parser.add_argument("--limit", type=cli.positive_int, help="the first N images only")
-    parser.add_argument("--channel", default="awgn", choices=["awgn", "rayleigh"])
+    parser.add_argument("--channel", default="awgn", choices=sorted(CHANNELS),
+                        help="fading: Rayleigh varying within each image (Doppler), measured per pilot block")
     parser.add_argument("--pilots", type=cli.positive_int, help="Rayleigh: estimate h from this many pilots "
                         "(default: perfect CSI)")
     parser.add_argument("--classifier", default="cifar10_classifier",

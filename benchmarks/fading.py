@@ -1,0 +1,139 @@
+"""What the |h| the receiver measures buys the decoder, through the GNU Radio loopback under
+Rayleigh fading with Doppler (issue 12, item 5). Writes fading.{json,md,png}.
+
+flowgraphs/loopback.py's top block with GNU Radio's fading_model (8 sinusoids, Doppler
+``--doppler``) before the channel model (noise at ``--snr``, 1 kHz CFO, 20 ppm clock offset),
+the burst receiver's tracking, per-image SINR and per-pilot-block SINR in the loop. Each model
+in turn sees the same channel (the same seeds, the same frame lengths): the AWGN-trained
+DA-DJSCC (conditioned on each image's SINR), the same fine-tuned over fading without the map,
+and da-djscc-fading_1-12, which also takes every pilot block's SINR (its CSI map). PSNR is
+compared on the images every model received (a frame whose preamble falls in a fade is lost
+to all), paired: the differences and their 95 % intervals are the figures that matter.
+
+  .venv/bin/python benchmarks/fading.py [--doppler 0 10 100 300] [--snr 15] [--seeds 4]
+"""
+
+import argparse
+import contextlib
+import io
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+from schemes import RESULTS, loopback_class, machine, write_results
+
+from djscc.evaluate import mean_and_ci95
+
+MODELS = ("da-djscc_1-12", "runs/da-djscc-fading-nomap_1-12", "da-djscc-fading_1-12")
+
+
+def run_one(loopback, model: str, doppler_hz: float, seed: int, args) -> dict:
+    """image id -> (PSNR, position in its frame) of one loopback run."""
+    top = loopback(snr_db=args.snr, fading=1, doppler_hz=doppler_hz, model=model, dataset=args.dataset,
+                   num_images=args.images, images_per_frame=args.images_per_frame, seed=seed, out_dir="")
+    with contextlib.redirect_stdout(io.StringIO()):  # the sink's line per image
+        top.start()
+        top.djscc_image_sink_0.wait_until_done()
+        top.stop()
+        top.wait()
+    return {row["image_id"]: (row["psnr_db"], row["image_id"] % args.images_per_frame)
+            for row in top.djscc_image_sink_0.summary()["images"] if "psnr_db" in row}
+
+
+def rounded(pair: tuple[float, float]) -> list[float]:
+    return [round(pair[0], 3), round(pair[1], 3)]
+
+
+def compare(runs: dict, args) -> dict:
+    """Per model: images delivered, PSNR on the images all received (mean, 95 %), the PSNR of
+    the first and the last image of a frame, and the paired gain over the first model."""
+    common = set.intersection(*(set(scores) for per_seed in runs.values() for scores in per_seed))
+    figures, baseline = {}, None
+    for model, per_seed in runs.items():
+        psnr = np.array([scores[i][0] for scores in per_seed for i in sorted(common & set(scores))])
+        positions = np.array([scores[i][1] for scores in per_seed for i in sorted(common & set(scores))])
+        entry = {"delivered": sum(len(s) for s in per_seed), "psnr_db": rounded(mean_and_ci95(psnr)),
+                 "first_image_psnr_db": round(float(psnr[positions == 0].mean()), 3),
+                 "last_image_psnr_db": round(float(psnr[positions == args.images_per_frame - 1].mean()), 3)}
+        if baseline is None:
+            baseline = psnr
+        else:
+            entry["gain_db"] = rounded(mean_and_ci95(psnr - baseline))
+        figures[model] = entry
+    return {"compared": len(common) * len(next(iter(runs.values()))), "models": figures}
+
+
+def table(result: dict) -> str:
+    models = result["models"]
+    lines = [f"# DA-DJSCC through fading, through the GNU Radio loopback ({result['machine']})", "",
+             f"Made by `benchmarks/fading.py`: {result['images']} images of `{result['dataset']}` "
+             f"x {result['seeds']} channel seeds a point, {result['images_per_frame']} a frame, "
+             f"{result['channel']}. PSNR (dB) on the images every model received, mean +- 95 %; "
+             f"gain: paired, over `{models[0]}`; first / last: the first and the last image of a frame.", "",
+             "| Doppler (Hz) | " + " | ".join(f"`{m}`" for m in models) + " | delivered (each) |",
+             "|---:|" + "---|" * len(models) + "---|"]
+    for row in result["rows"]:
+        cells = []
+        for model in models:
+            entry = row["models"][model]
+            gain = f", gain {entry['gain_db'][0]:+.2f} +- {entry['gain_db'][1]:.2f}" if "gain_db" in entry else ""
+            cells.append(f"{entry['psnr_db'][0]:.2f} +- {entry['psnr_db'][1]:.2f}{gain} "
+                         f"(first {entry['first_image_psnr_db']:.2f} / last {entry['last_image_psnr_db']:.2f})")
+        delivered = " / ".join(str(row["models"][m]["delivered"]) for m in models)
+        lines.append(f"| {row['doppler_hz']:g} | " + " | ".join(cells) + f" | {delivered} of {row['sent']} |")
+    return "\n".join(lines) + "\n"
+
+
+def plot(result: dict, path: Path) -> None:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axis = plt.subplots(figsize=(7, 4.5))
+    positions = np.arange(len(result["rows"]))
+    width = 0.8 / len(result["models"])
+    for index, model in enumerate(result["models"]):
+        values = [row["models"][model]["psnr_db"] for row in result["rows"]]
+        axis.bar(positions + index * width, [v[0] for v in values], width, yerr=[v[1] for v in values],
+                 capsize=3, label=model)
+    low = min(row["models"][m]["psnr_db"][0] for row in result["rows"] for m in result["models"])
+    axis.set(xticks=positions + width * (len(result["models"]) - 1) / 2,
+             xticklabels=[f"{row['doppler_hz']:g} Hz" for row in result["rows"]], ylabel="PSNR (dB)",
+             ylim=(low - 2, None), xlabel=f"Doppler ({result['channel']})")
+    axis.legend(fontsize=8)
+    axis.grid(alpha=0.3, axis="y")
+    figure.suptitle(f"DA-DJSCC through fading, GNU Radio loopback ({result['machine']})", fontsize=9)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--doppler", type=float, nargs="+", default=[0, 10, 100, 300])
+    parser.add_argument("--snr", type=float, default=15.0)
+    parser.add_argument("--models", nargs="+", default=list(MODELS))
+    parser.add_argument("--dataset", default="samples")
+    parser.add_argument("--images", type=int, default=64)
+    parser.add_argument("--images-per-frame", type=int, default=16)
+    parser.add_argument("--seeds", type=int, default=4)
+    parser.add_argument("--out", type=Path, default=RESULTS / "fading")
+    args = parser.parse_args()
+    loopback = loopback_class()
+    result = {"models": args.models, "dataset": args.dataset, "images": args.images, "seeds": args.seeds,
+              "images_per_frame": args.images_per_frame, "machine": machine(),
+              "channel": f"Rayleigh (GNU Radio fading_model), {args.snr:g} dB, 1 kHz CFO, 20 ppm clock", "rows": []}
+    for doppler_hz in args.doppler:
+        started = time.perf_counter()
+        runs = {model: [run_one(loopback, model, doppler_hz, seed, args) for seed in range(args.seeds)]
+                for model in args.models}
+        row = {"doppler_hz": doppler_hz, "sent": args.images * args.seeds, **compare(runs, args),
+               "seconds": round(time.perf_counter() - started, 1)}
+        result["rows"].append(row)
+        print(json.dumps(row), flush=True)
+    write_results(result, args.out, table, plot)
+
+
+if __name__ == "__main__":
+    main()
