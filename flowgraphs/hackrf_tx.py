@@ -65,7 +65,7 @@ class hackrf_tx(gr.top_block):
         self.radio_sink.set_gain(0, 'AMP', False)
         self.radio_sink.set_gain(0, 'VGA', min(max(gain, 0.0), 47.0))
         self.djscc_transmitter_0 = djscc_blocks.transmitter(model=model, snr_db=snr_db, images_per_frame=images_per_frame, gap=1000, tail=4000, fill=True, lead=0, threads=1, scheme='djscc', mcs='adaptive')
-        self.djscc_image_source_0 = djscc_blocks.image_source(dataset=dataset, count=num_images, rate=images_per_second, first=0, repeat=bool(repeat))
+        self.djscc_image_source_0 = djscc_blocks.image_source(dataset=dataset, count=num_images, rate=images_per_second, first=0, repeat=bool(repeat), image_size=0, fit='crop')
         self.blocks_multiply_const_vxx_0 = blocks.multiply_const_cc(amplitude)
 
 

@@ -37,7 +37,7 @@ def snippets_main_after_start(tb):
 
 class loopback(gr.top_block):
 
-    def __init__(self, snr_db=10, cfo_hz=1000, clock_ppm=20, fading=0, doppler_hz=10, model='da-djscc_1-12', dataset='samples', num_images=16, images_per_frame=16, seed=0, out_dir='out/loopback', samp_rate=2e6, capture='', taps='1.0', dc_dbc=(-200), phase_noise_deg=0, iq_db=0, iq_deg=0, scheme='djscc', mcs='adaptive'):
+    def __init__(self, snr_db=10, cfo_hz=1000, clock_ppm=20, fading=0, doppler_hz=10, model='da-djscc_1-12', dataset='samples', num_images=16, images_per_frame=16, seed=0, out_dir='out/loopback', samp_rate=2e6, capture='', taps='1.0', dc_dbc=(-200), phase_noise_deg=0, iq_db=0, iq_deg=0, scheme='djscc', mcs='adaptive', image_size=32, fit='crop'):
         gr.top_block.__init__(self, "gr-djscc loopback", catch_exceptions=True)
 
         ##################################################
@@ -63,14 +63,16 @@ class loopback(gr.top_block):
         self.iq_deg = iq_deg
         self.scheme = scheme
         self.mcs = mcs
+        self.image_size = image_size
+        self.fit = fit
 
         ##################################################
         # Blocks
         ##################################################
 
         self.djscc_transmitter_0 = djscc_blocks.transmitter(model=model, snr_db=snr_db, images_per_frame=images_per_frame, gap=1000, tail=4000, fill=False, lead=65536, threads=1, scheme=scheme, mcs=mcs)
-        self.djscc_receiver_0 = djscc_blocks.receiver(model=model, sample_rate=samp_rate, threshold=0.1, dc_block=True, image_size=32, capture_path=capture, center_frequency=0, hardware='software channel', description="gr-djscc loopback through GNU Radio's channel model", settings=json.dumps(dict(snr_db=snr_db, cfo_hz=cfo_hz, clock_ppm=clock_ppm, fading=fading, doppler_hz=doppler_hz, scheme=scheme, mcs=mcs, taps=taps, dc_dbc=dc_dbc, phase_noise_deg=phase_noise_deg, iq_db=iq_db, iq_deg=iq_deg, model=model, dataset=dataset, num_images=num_images, images_per_frame=images_per_frame, seed=seed)), threads=1, scheme=scheme)
-        self.djscc_image_source_0 = djscc_blocks.image_source(dataset=dataset, count=num_images, rate=0, first=0, repeat=False)
+        self.djscc_receiver_0 = djscc_blocks.receiver(model=model, sample_rate=samp_rate, threshold=0.1, dc_block=True, image_size=image_size, capture_path=capture, center_frequency=0, hardware='software channel', description="gr-djscc loopback through GNU Radio's channel model", settings=json.dumps(dict(snr_db=snr_db, cfo_hz=cfo_hz, clock_ppm=clock_ppm, fading=fading, doppler_hz=doppler_hz, scheme=scheme, mcs=mcs, taps=taps, dc_dbc=dc_dbc, phase_noise_deg=phase_noise_deg, iq_db=iq_db, iq_deg=iq_deg, model=model, dataset=dataset, image_size=image_size, fit=fit, num_images=num_images, images_per_frame=images_per_frame, seed=seed)), threads=1, scheme=scheme)
+        self.djscc_image_source_0 = djscc_blocks.image_source(dataset=dataset, count=num_images, rate=0, first=0, repeat=False, image_size=image_size, fit=fit)
         self.djscc_image_sink_0 = djscc_blocks.image_sink(out_dir=out_dir, true_snr_db=snr_db, quiet=False, idle_timeout=3.0, ssim=True, scheme=scheme)
         self.channels_phase_noise_gen_0 = channels.phase_noise_gen(math.radians(phase_noise_deg) / math.sqrt(0.0005), 0.001)
         self.channels_iqbal_gen_0 = channels.iqbal_gen(iq_db, iq_deg, 0)
@@ -240,6 +242,18 @@ class loopback(gr.top_block):
     def set_mcs(self, mcs):
         self.mcs = mcs
 
+    def get_image_size(self):
+        return self.image_size
+
+    def set_image_size(self, image_size):
+        self.image_size = image_size
+
+    def get_fit(self):
+        return self.fit
+
+    def set_fit(self, fit):
+        self.fit = fit
+
 
 
 def argument_parser():
@@ -305,13 +319,19 @@ def argument_parser():
     parser.add_argument(
         "--mcs", dest="mcs", type=str, default='adaptive',
         help="Set Digital MCS (adaptive, or e.g. 16QAM 1/2) [default=%(default)r]")
+    parser.add_argument(
+        "--image-size", dest="image_size", type=intx, default=32,
+        help="Set Image size S [default=%(default)r]")
+    parser.add_argument(
+        "--fit", dest="fit", type=str, default='crop',
+        help="Set Fit (crop or resize) [default=%(default)r]")
     return parser
 
 
 def main(top_block_cls=loopback, options=None):
     if options is None:
         options = argument_parser().parse_args()
-    tb = top_block_cls(snr_db=options.snr_db, cfo_hz=options.cfo_hz, clock_ppm=options.clock_ppm, fading=options.fading, doppler_hz=options.doppler_hz, model=options.model, dataset=options.dataset, num_images=options.num_images, images_per_frame=options.images_per_frame, seed=options.seed, out_dir=options.out_dir, samp_rate=options.samp_rate, capture=options.capture, taps=options.taps, dc_dbc=options.dc_dbc, phase_noise_deg=options.phase_noise_deg, iq_db=options.iq_db, iq_deg=options.iq_deg, scheme=options.scheme, mcs=options.mcs)
+    tb = top_block_cls(snr_db=options.snr_db, cfo_hz=options.cfo_hz, clock_ppm=options.clock_ppm, fading=options.fading, doppler_hz=options.doppler_hz, model=options.model, dataset=options.dataset, num_images=options.num_images, images_per_frame=options.images_per_frame, seed=options.seed, out_dir=options.out_dir, samp_rate=options.samp_rate, capture=options.capture, taps=options.taps, dc_dbc=options.dc_dbc, phase_noise_deg=options.phase_noise_deg, iq_db=options.iq_db, iq_deg=options.iq_deg, scheme=options.scheme, mcs=options.mcs, image_size=options.image_size, fit=options.fit)
 
     def sig_handler(sig=None, frame=None):
         tb.stop()

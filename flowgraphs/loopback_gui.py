@@ -219,7 +219,7 @@ class loopback_gui(gr.top_block, Qt.QWidget):
             self.top_grid_layout.setRowStretch(r, 1)
         for c in range(0, 2):
             self.top_grid_layout.setColumnStretch(c, 1)
-        self.djscc_image_source_0 = djscc_blocks.image_source(dataset=dataset, count=0, rate=images_per_second, first=0, repeat=True)
+        self.djscc_image_source_0 = djscc_blocks.image_source(dataset=dataset, count=0, rate=images_per_second, first=0, repeat=True, image_size=0, fit='crop')
         self.channels_fading_model_0 = channels.fading_model( 8, (doppler_hz / samp_rate), False, 4.0, (seed + 1) )
         self.channels_channel_model_0 = channels.channel_model(
             noise_voltage=(10 ** (-snr_db / 20)),

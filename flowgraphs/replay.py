@@ -3,8 +3,9 @@
 
 Prints and writes (--out-dir: summary.json, mosaic.png) the same per-image metrics as the
 live flowgraph that recorded it; the sent images are taken from the dataset named in the
-capture's settings. Same samples, same blocks: a capture of the software-channel loopback
-replays to the live run's numbers exactly. Exit status 1 when no image was decoded, 2 on bad input.
+capture's settings, at its image size and fit (a photo run's S x S images, as sent). Same
+samples, same blocks: a capture of the software-channel loopback replays to the live run's
+numbers exactly. Exit status 1 when no image was decoded, 2 on bad input.
 
   python flowgraphs/replay.py captures/loopback_snr10.sigmf-meta [--model NAME] [--out-dir D]
 """
@@ -17,7 +18,7 @@ from gnuradio import blocks, gr
 
 from djscc import blocks as djscc_blocks
 from djscc import captures
-from djscc.data import load_images
+from djscc.blocks.image_source import source_images
 from djscc.errors import DjsccError
 from djscc.nn import zoo
 
@@ -27,17 +28,19 @@ def replay(capture: str, model: str | None, out_dir: str, sps: int, rolloff: flo
     settings = info.get("djscc:settings", {})
     model = model or settings.get("model", "da-djscc_1-12")
     scheme = settings.get("scheme", "djscc")
+    image_size = int(settings.get("image_size", 32))  # captures from before photos: CIFAR's 32 x 32
     if scheme == "djscc":
         zoo.load_codec(model)  # a model that cannot decode images is refused here, not per frame
     top = gr.top_block()
     source = blocks.vector_source_c(samples, False)
     receiver = djscc_blocks.receiver(model=model, sample_rate=info["core:sample_rate"], sps=sps,
-                                     rolloff=rolloff, scheme=scheme)
+                                     rolloff=rolloff, scheme=scheme, image_size=image_size)
     sink = djscc_blocks.image_sink(out_dir=out_dir, true_snr_db=float(settings.get("snr_db", np.nan)),
                                    scheme=scheme)
-    dataset = load_images(settings.get("dataset", "samples")).images
-    for image_id in range(min(int(settings.get("num_images", len(dataset))), len(dataset))):
-        sink.add_reference(image_id, dataset[image_id])
+    images, image_ids = source_images(settings.get("dataset", "samples"), int(settings.get("num_images", 0)),
+                                      image_size=image_size, fit=settings.get("fit", "crop"))
+    for image_id, image in zip(image_ids, images):
+        sink.add_reference(image_id, image)
     top.connect(source, receiver)
     top.msg_connect(receiver, "images", sink, "images")
     print(f"replaying {captures.stem(capture)}: {len(samples)} samples at "

@@ -65,7 +65,7 @@ class usrp_rx(gr.top_block):
         self.radio_source.set_gain(gain, 0)
         self.radio_source.set_min_output_buffer(65536)
         self.djscc_receiver_0 = djscc_blocks.receiver(model=model, sample_rate=samp_rate, threshold=0.1, dc_block=True, image_size=32, capture_path=capture, center_frequency=frequency, hardware='USRP ' + device_args, description='gr-djscc over the air, received by a USRP (gr-uhd)', settings=json.dumps(dict(model=model, dataset=dataset, num_images=num_images, gain=gain, device_args=device_args)), threads=1, scheme='djscc')
-        self.djscc_image_source_0 = djscc_blocks.image_source(dataset=dataset, count=num_images, rate=0, first=0, repeat=False)
+        self.djscc_image_source_0 = djscc_blocks.image_source(dataset=dataset, count=num_images, rate=0, first=0, repeat=False, image_size=0, fit='crop')
         self.djscc_image_sink_0 = djscc_blocks.image_sink(out_dir=out_dir, true_snr_db=float('nan'), quiet=False, idle_timeout=3.0, ssim=True, scheme='djscc')
 
 

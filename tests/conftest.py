@@ -2,8 +2,10 @@
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
+from PIL import Image
 
 from djscc.nn import zoo
 
@@ -21,6 +23,20 @@ def tiny_model_path(tmp_path):
     zoo.save(model, path, {"name": "tiny"})
     return path
 
+
+
+@pytest.fixture
+def photos(tmp_path):
+    """A folder of three PNG photos of different sizes (height x width 150x200, 300x180,
+    96x128): smooth gradients with a disc, as a scene."""
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    for index, (height, width) in enumerate(((150, 200), (300, 180), (96, 128))):
+        rows, cols = np.mgrid[:height, :width]
+        disc = (rows - height / 2) ** 2 + (cols - width / 3) ** 2 < (min(height, width) / 4) ** 2
+        image = np.stack([255 * rows / height, 255 * cols / width, 120 + 100 * disc + 10 * index], -1)
+        Image.fromarray(image.astype(np.uint8)).save(folder / f"photo{index}.png")
+    return folder
 
 
 @pytest.fixture

@@ -7,9 +7,12 @@ import pmt
 import pytest
 import torch
 from gnuradio import blocks, channels, gr
+from PIL import Image
 
 from djscc.blocks import burst_receiver, burst_source, decoder, encoder, framer, image_sink, image_source, pdu
 from djscc.data import load_images
+from djscc.errors import InputError
+from djscc.phy.frame import FrameFormat
 from djscc.phy.receiver import BurstReceiver
 
 from gr_harness import PduInjector, run_message_block
@@ -42,6 +45,35 @@ def test_image_source_sends_images_then_end_of_stream():
     assert len(messages) == 4 and pdu.is_end_of_stream(messages[-1])
     meta, pixels = pdu.parse(messages[0], np.uint8)
     assert meta["image_id"] == 5 and np.array_equal(pixels.reshape(32, 32, 3), SAMPLES[5])
+
+
+def test_image_source_fits_photos_of_any_size_to_one(photos):
+    """crop: the centered S x S of each photo; resize: the short side scaled to S first, so
+    the whole scene; what goes out is what the sink measures against."""
+    folder = str(photos)
+    originals = load_images(folder).images
+    cropped = image_source(folder, count=0, image_size=64, fit="crop").images
+    assert np.array_equal(cropped[0], originals[0][43:107, 68:132])
+    assert np.array_equal(cropped[1], originals[1][118:182, 58:122])
+    resized = image_source(folder, count=0, image_size=64, fit="resize").images
+    assert [image.shape for image in resized] == [(64, 64, 3)] * 3
+    scene = np.asarray(Image.fromarray(originals[1]).resize((64, 107), Image.Resampling.LANCZOS))[21:85]
+    assert np.array_equal(resized[1], scene)
+    messages = collect(image_source(folder, count=0, image_size=64, fit="resize"), "images", 4)
+    meta, pixels = pdu.parse(messages[1], np.uint8)
+    assert (meta["height"], meta["width"]) == (64, 64) and np.array_equal(pixels.reshape(64, 64, 3), resized[1])
+
+
+@pytest.mark.parametrize("options,message", [
+    ({}, "differ in size: give an image_size"),
+    ({"image_size": 30}, "multiple of 4"),
+    ({"image_size": -4}, "multiple of 4"),
+    ({"image_size": 64, "fit": "stretch"}, "fit must be one of"),
+    ({"image_size": 160, "fit": "crop"}, "image 0 of .* is 200x150, smaller than the 160x160 crop"),
+])
+def test_image_source_refuses_photos_it_cannot_send_as_asked(photos, options, message):
+    with pytest.raises(InputError, match=message):
+        image_source(str(photos), count=0, **options)
 
 
 def test_encoder_maps_an_image_to_unit_power_symbols_and_forwards_end_of_stream(model):
@@ -111,6 +143,26 @@ def test_framer_packs_images_and_its_bursts_decode():
     assert [(f.header.counter, f.header.images) for f in frames] == [(10, 2), (12, 1)]
     error = frames[1].payload - pdu.parse(symbols[2], np.complex64)[1]
     assert 10 * np.log10(np.mean(np.abs(error) ** 2)) < -30  # the PHY's floor without noise
+
+
+def test_framer_sends_as_many_128x128_photos_as_fit_and_drops_one_too_large():
+    """DA-DJSCC 1/12 at 128x128 sends 4,096 symbols an image: 16 do not fit in a frame's
+    65,520, so a frame of 15 goes out, the rest follow; an image no frame can carry is
+    dropped and counted, and the framer goes on."""
+    def image(image_id, count=4096):
+        return pdu.make({"image_id": image_id, "model_id": 1},
+                        np.exp(1j * np.arange(count) * (image_id + 1)).astype(np.complex64))
+
+    block = framer(images_per_frame=16)
+    too_large = image(99, FrameFormat().max_payload_symbols + 1)
+    out = run_message_block(block, "symbols", [*map(image, range(16)), too_large, image(16), pdu.end_of_stream()],
+                            "frames")
+    assert len(out) == 3 and pdu.is_end_of_stream(out[2]) and block.dropped == 1
+    metas = [pdu.parse(message, np.complex64)[0] for message in out[:2]]
+    assert [meta["image_ids"] for meta in metas] == [list(range(15)), [15, 16]]
+    frames = BurstReceiver().process(np.concatenate([np.zeros(200, np.complex64), pdu.parse(out[0], np.complex64)[1],
+                                                     np.zeros(400, np.complex64)]))
+    assert [(f.header.images, f.header.symbols_per_image) for f in frames] == [(15, 4096)]
 
 
 def test_burst_source_and_receiver_through_a_channel_model():
@@ -231,3 +283,21 @@ def test_image_view_shows_sent_over_received(monkeypatch):
     assert canvas.shape == (128, 128, 3)
     assert np.array_equal(canvas[:64:2, 64::2], SAMPLES[5]) and np.array_equal(canvas[64::2, 64::2], noisy)
     assert view.picture.pixmap().width() == 128
+
+
+def test_image_view_keeps_photos_at_a_sane_size(monkeypatch):
+    """8 CIFAR images stay 4x; 128x128 photos are not magnified, 256x256 ones fewer a row."""
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
+    from PyQt5 import QtWidgets
+
+    from djscc.blocks.image_view import fit_view, image_view
+    application = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
+    assert [fit_view(8, 4, size) for size in (32, 128, 256)] == [(8, 4), (8, 1), (4, 1)]
+    view = image_view(columns=8, scale=4, image_size=128)
+    photos = [np.asarray(Image.fromarray(SAMPLES[i]).resize((128, 128))) for i in range(9)]
+    for image_id, photo in enumerate(photos):
+        message = pdu.make({"image_id": image_id, "height": 128, "width": 128}, photo)
+        view.handle_sent(message)
+        view.handle_received(message)
+    application.processEvents()
+    assert view.mosaic().shape == (256, 1024, 3) and view.picture.pixmap().width() == 1024

@@ -86,3 +86,22 @@ def test_shipped_capture_replays_to_the_live_numbers(meta, tmp_path):
         assert again.keys() == then.keys()
         for key, value in then.items():
             assert again[key] == (pytest.approx(value, rel=1e-3, abs=0.01) if isinstance(value, float) else value), key
+
+
+def test_capture_of_a_photo_run_replays_at_its_image_size_and_fit(tmp_path):
+    """The loopback records its image size and fit; replay decodes the photos at that size
+    and scores them against the same fitted images (here the Kodak crops resized to 64x64),
+    to the live run's numbers."""
+    live_dir, replay_dir = tmp_path / "live", tmp_path / "replay"
+    live = subprocess.run([sys.executable, str(REPO / "flowgraphs" / "loopback.py"), "--dataset", "samples-kodak",
+                           "--image-size", "64", "--fit", "resize", "--capture", str(tmp_path / "photos"),
+                           "--out-dir", str(live_dir)], capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert live.returncode == 0, live.stderr[-2000:]
+    _, info, _ = captures.read(tmp_path / "photos")
+    assert (info["djscc:settings"]["image_size"], info["djscc:settings"]["fit"]) == (64, "resize")
+    result = subprocess.run([sys.executable, str(REPO / "flowgraphs" / "replay.py"), str(tmp_path / "photos"),
+                             "--out-dir", str(replay_dir)], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    then, again = (json.loads((folder / "summary.json").read_text()) for folder in (live_dir, replay_dir))
+    assert again["received"] == then["received"] == 3 and again["mean_symbols_per_image"] == 1024
+    assert again["mean_psnr_db"] == pytest.approx(then["mean_psnr_db"], abs=0.01)

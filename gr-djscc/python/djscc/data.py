@@ -171,3 +171,24 @@ def center_crop_to_multiple(image: np.ndarray, multiple: int) -> np.ndarray:
         raise InputError(f"image {image.shape[:2]} is smaller than {multiple}x{multiple}")
     top, left = (image.shape[0] - height) // 2, (image.shape[1] - width) // 2
     return image[top:top + height, left:left + width]
+
+
+FITS = ("crop", "resize")
+
+
+def fit_image(image: np.ndarray, size: int, fit: str, name: str = "image") -> np.ndarray:
+    """An HWC uint8 image as the centered ``size`` x ``size`` crop: of the image itself
+    ("crop"; it must be at least that large), or of the image scaled (Lanczos) so that its
+    short side is ``size`` ("resize": the whole scene, as a camera's thumbnail)."""
+    if fit not in FITS:
+        raise InputError(f"fit must be one of {FITS}, not {fit!r}")
+    height, width = image.shape[:2]
+    if fit == "resize" and min(height, width) != size:
+        ratio = size / min(height, width)
+        height, width = max(size, round(height * ratio)), max(size, round(width * ratio))
+        image = np.asarray(Image.fromarray(image).resize((width, height), Image.Resampling.LANCZOS))
+    if min(height, width) < size:
+        raise InputError(f"{name} is {width}x{height}, smaller than the {size}x{size} crop: "
+                         "give a smaller image size or fit 'resize'")
+    top, left = (height - size) // 2, (width - size) // 2
+    return image[top:top + size, left:left + size]

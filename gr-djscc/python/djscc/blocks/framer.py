@@ -9,11 +9,16 @@ from djscc.errors import InputError
 from djscc.phy.frame import FrameFormat, Header
 from djscc.phy.transmitter import modulate
 
+MAX_SYMBOLS_PER_IMAGE = 0xFFFF  # the header's symbols_per_image is u16
+
 
 class framer(gr.basic_block):
-    """Packs ``images_per_frame`` images' symbols into one frame (header: the first
-    image's id as frame counter, model id, image count, symbols per image). An
-    end-of-stream PDU flushes a partial frame and is passed on."""
+    """Packs up to ``images_per_frame`` images' symbols into one frame (header: the first
+    image's id as frame counter, model id, image count, symbols per image): fewer where
+    that many would not fit in a frame's payload (FrameFormat.max_payload_symbols, which the
+    receiver enforces; 15 DA-DJSCC 1/12 photos of 128x128), and an image too large for any
+    frame is dropped, logged and counted (``dropped``). An end-of-stream PDU flushes a
+    partial frame and is passed on."""
 
     def __init__(self, images_per_frame: int = 1, sps: int = 4, rolloff: float = 0.35):
         gr.basic_block.__init__(self, name="djscc_framer", in_sig=None, out_sig=None)
@@ -21,6 +26,7 @@ class framer(gr.basic_block):
             raise InputError(f"framer images_per_frame must be 1..255, not {images_per_frame}")
         self.format = FrameFormat(sps=sps, rolloff=rolloff)
         self.images_per_frame = images_per_frame
+        self.max_payload = min(self.format.max_payload_symbols, MAX_SYMBOLS_PER_IMAGE)
         self.pending: list[tuple[dict, np.ndarray]] = []
         self.frames = 0
         self.dropped = 0  # images of frames the format cannot carry
@@ -39,11 +45,17 @@ class framer(gr.basic_block):
         except ValueError as error:
             gr.log.warn(f"djscc framer: {error}")
             return
+        if len(symbols) > self.max_payload:
+            self.dropped += 1
+            gr.log.error(f"djscc framer: image {meta.get('image_id')} dropped: its {len(symbols)} symbols "
+                         f"are more than a frame carries ({self.max_payload})")
+            return
         if self.pending and (len(symbols) != len(self.pending[0][1])
                              or meta.get("model_id") != self.pending[0][0].get("model_id")):
             self._send()  # a frame carries images of one model and one size
         self.pending.append((meta, symbols))
-        if len(self.pending) == self.images_per_frame:
+        if (len(self.pending) == self.images_per_frame
+                or (len(self.pending) + 1) * len(symbols) > self.max_payload):  # the next would not fit
             self._send()
 
     def _send(self):

@@ -9,27 +9,28 @@ import pmt
 from gnuradio import gr
 
 from djscc.blocks import pdu
-from djscc.data import load_images
+from djscc.data import FITS, fit_image, load_images
 from djscc.errors import InputError
+from djscc.nn.codec import DOWNSAMPLING
 
 
 class image_source(gr.basic_block):
     """Sends ``count`` images (0 = all) of ``dataset`` on port "images", at most ``rate``
     per second (0 = as fast as downstream takes them), then an end-of-stream PDU; with
-    ``repeat``, cycles through them until the flowgraph stops (a live demo, a beacon)."""
+    ``repeat``, cycles through them until the flowgraph stops (a live demo, a beacon).
+
+    ``image_size`` S > 0 sends photos of any size as S x S (``fit``: "crop" their centered
+    S x S, "resize" scale their short side to S first; djscc.data.fit_image); 0 sends them
+    as they are, which must then be one size. The PDUs are the images as sent: the image
+    sink scores against them."""
 
     def __init__(self, dataset: str = "samples", count: int = 16, rate: float = 0.0,
-                 first: int = 0, repeat: bool = False):
+                 first: int = 0, repeat: bool = False, image_size: int = 0, fit: str = "crop"):
         gr.basic_block.__init__(self, name="djscc_image_source", in_sig=None, out_sig=None)
         if int(count) < 0 or int(first) < 0 or not 0 <= float(rate) < math.inf:
             raise InputError(f"image_source: count {count} and first {first} must not be negative "
                              f"and rate {rate} must be a finite number >= 0")
-        images = load_images(dataset).images
-        if first >= len(images):
-            raise InputError(f"image_source: first {first}, but {dataset} has {len(images)} images")
-        stop = len(images) if count <= 0 else min(len(images), first + count)
-        self.images = [np.asarray(images[i]) for i in range(first, stop)]
-        self.image_ids = list(range(first, stop))
+        self.images, self.image_ids = source_images(dataset, count, first, image_size, fit)
         self.rate, self.repeat = rate, bool(repeat)
         self.port = pmt.intern("images")
         self.message_port_register_out(self.port)
@@ -69,3 +70,25 @@ class image_source(gr.basic_block):
             if not self.repeat:
                 break
         self.message_port_pub(self.port, pdu.end_of_stream())
+
+
+def source_images(dataset: str, count: int = 0, first: int = 0, image_size: int = 0,
+                  fit: str = "crop") -> tuple[list[np.ndarray], list[int]]:
+    """The images an image_source with these parameters sends, and their ids (a replay
+    scores against the same)."""
+    if int(image_size) < 0 or int(image_size) % DOWNSAMPLING:
+        raise InputError(f"image_source: image_size must be 0 (as they are) or a positive multiple of "
+                         f"{DOWNSAMPLING} (the codecs' downsampling), not {image_size}")
+    if fit not in FITS:
+        raise InputError(f"image_source: fit must be one of {FITS}, not {fit!r}")
+    images = load_images(dataset).images
+    if first >= len(images):
+        raise InputError(f"image_source: first {first}, but {dataset} has {len(images)} images")
+    ids = list(range(first, len(images) if count <= 0 else min(len(images), first + count)))
+    if image_size:
+        return [fit_image(np.asarray(images[i]), int(image_size), fit, f"image_source: image {i} of {dataset}")
+                for i in ids], ids
+    if len({images[i].shape for i in ids}) > 1:
+        raise InputError(f"image_source: the images of {dataset} differ in size: give an image_size "
+                         "(and a fit) to send them as one")
+    return [np.asarray(images[i]) for i in ids], ids

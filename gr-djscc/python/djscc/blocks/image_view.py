@@ -26,6 +26,15 @@ IN_FLIGHT = 64  # images kept: sent and not yet received, or received in some sc
 PLOT_DB = (-5.0, 40.0)  # the time plot's range: the GUI's SNR slider and PSNRs fit in it
 PSNR_COLORS = {"djscc": QtGui.QColor(31, 119, 180), "digital": QtGui.QColor(44, 160, 44)}
 SNR_COLOR, TRUE_COLOR = QtGui.QColor(255, 127, 14), QtGui.QColor(120, 120, 120)
+PICTURE_WIDTH = 1024  # pixels, at most: photos are magnified less, then shown in fewer columns
+
+
+def fit_view(columns: int, scale: int, image_size: int) -> tuple[int, int]:
+    """The columns and magnification that keep a row of images within PICTURE_WIDTH: the
+    magnification drops first (to 1), then the columns (to 1). 8 CIFAR images at 4x stay so;
+    128x128 photos are shown unmagnified, 8 of them."""
+    scale = max(1, min(scale, PICTURE_WIDTH // (columns * image_size)))
+    return max(1, min(columns, PICTURE_WIDTH // (scale * image_size))), scale
 
 
 class image_view(gr.basic_block, QtWidgets.QWidget):
@@ -34,7 +43,8 @@ class image_view(gr.basic_block, QtWidgets.QWidget):
     scheme, as in image_sink), a column once every scheme has delivered its image (so each
     column is one image in every scheme, at the slower scheme's pace; ids may repeat, as
     from a repeating image source), each magnified ``scale`` times (``image_size`` sizes the view
-    before the first arrives); beside them each scheme's last PSNR and running mean (the
+    before the first arrives; fewer columns and less magnification where the picture would be
+    wider than PICTURE_WIDTH: fit_view); beside them each scheme's last PSNR and running mean (the
     digital one's MCS) and the SNR estimate, and a time plot of each scheme's last HISTORY
     images. ``true_snr_db``, the channel's SNR where the flowgraph knows it (NaN: not
     shown), is drawn with them."""
@@ -45,7 +55,7 @@ class image_view(gr.basic_block, QtWidgets.QWidget):
                  true_snr_db: float = float("nan"), scheme: str = "djscc"):
         gr.basic_block.__init__(self, name="djscc_image_view", in_sig=None, out_sig=None)
         QtWidgets.QWidget.__init__(self)
-        self.columns, self.scale = int(columns), int(scale)
+        self.columns, self.scale = fit_view(int(columns), int(scale), int(image_size))
         self.true_snr_db = float(true_snr_db)
         self.schemes = schemes_of(scheme)
         self.sent: dict[int, np.ndarray] = {}
