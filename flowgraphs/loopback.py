@@ -73,7 +73,7 @@ class loopback(gr.top_block):
         self.djscc_transmitter_0 = djscc_blocks.transmitter(model=model, snr_db=snr_db, images_per_frame=images_per_frame, gap=1000, tail=4000, fill=False, lead=65536, threads=1, scheme=scheme, mcs=mcs)
         self.djscc_receiver_0 = djscc_blocks.receiver(model=model, sample_rate=samp_rate, threshold=0.1, dc_block=True, image_size=image_size, capture_path=capture, center_frequency=0, hardware='software channel', description="gr-djscc loopback through GNU Radio's channel model", settings=json.dumps(dict(snr_db=snr_db, cfo_hz=cfo_hz, clock_ppm=clock_ppm, fading=fading, doppler_hz=doppler_hz, scheme=scheme, mcs=mcs, taps=taps, dc_dbc=dc_dbc, phase_noise_deg=phase_noise_deg, iq_db=iq_db, iq_deg=iq_deg, model=model, dataset=dataset, image_size=image_size, fit=fit, num_images=num_images, images_per_frame=images_per_frame, seed=seed)), threads=1, scheme=scheme)
         self.djscc_image_source_0 = djscc_blocks.image_source(dataset=dataset, count=num_images, rate=0, first=0, repeat=False, image_size=image_size, fit=fit)
-        self.djscc_image_sink_0 = djscc_blocks.image_sink(out_dir=out_dir, true_snr_db=snr_db, quiet=False, idle_timeout=3.0, ssim=True, scheme=scheme)
+        self.djscc_image_sink_0 = djscc_blocks.image_sink(out_dir=out_dir, true_snr_db=snr_db, quiet=False, idle_timeout=(3.0 * max(1, image_size / 32)), ssim=True, scheme=scheme)
         self.channels_phase_noise_gen_0 = channels.phase_noise_gen(math.radians(phase_noise_deg) / math.sqrt(0.0005), 0.001)
         self.channels_iqbal_gen_0 = channels.iqbal_gen(iq_db, iq_deg, 0)
         self.channels_fading_model_0 = channels.fading_model( 8, (doppler_hz / samp_rate), False, 4.0, (seed + 1) )
