@@ -9,9 +9,11 @@ would at a radio's sample rate (a HackRF: at least 2 Msps), while the codec enco
 decodes. Two loads: images offered as fast as the chain takes them (its image throughput),
 and at 110 images/s, above the target's 100 (the sample rate it sustains while decoding
 them, and whether it keeps up); each with the sink's per-image SSIM on (the loopback's
-default) and off.
+default) and off. Photos: --data a folder of them, --image-size S and --fit as the
+loopback's (each frame then carries as many S x S images as fit); written to realtime_S.
 
   .venv/bin/python benchmarks/realtime.py [--data ../shared/data/cifar10/cifar10_exact.npz]
+  .venv/bin/python benchmarks/realtime.py --data ../shared/data/bsds432 --image-size 128 --fit resize
 """
 
 import argparse
@@ -37,16 +39,18 @@ LEAD = 65536  # zeros before the first burst: the receiver's DC blocker settles 
 class UnthrottledLoopback(gr.top_block):
     """Images -> transmitter -> channel model -> receiver -> image sink, unthrottled."""
 
-    def __init__(self, data: str, images_per_frame: int, image_rate: float, ssim: bool, snr_db: float):
+    def __init__(self, data: str, images_per_frame: int, image_rate: float, ssim: bool, snr_db: float,
+                 image_size: int, fit: str):
         gr.top_block.__init__(self, "gr-djscc real time", catch_exceptions=True)
-        self.source = djscc_blocks.image_source(dataset=data, count=0, rate=image_rate)
+        self.source = djscc_blocks.image_source(dataset=data, count=0, rate=image_rate, image_size=image_size, fit=fit)
         self.transmitter = djscc_blocks.transmitter(model=MODEL, snr_db=snr_db, images_per_frame=images_per_frame,
                                                     fill=True, lead=LEAD)
         self.channel = channels.channel_model(noise_voltage=10 ** (-snr_db / 20), frequency_offset=CFO_HZ / SAMPLE_RATE,
                                               epsilon=1.0 + CLOCK_PPM * 1e-6, taps=[1.0], noise_seed=0)
         self.channel.set_min_output_buffer(STREAM_BUFFER)
-        self.receiver = djscc_blocks.receiver(model=MODEL, sample_rate=SAMPLE_RATE)
-        self.sink = djscc_blocks.image_sink(true_snr_db=snr_db, quiet=True, ssim=ssim)
+        self.receiver = djscc_blocks.receiver(model=MODEL, sample_rate=SAMPLE_RATE, image_size=image_size)
+        self.sink = djscc_blocks.image_sink(true_snr_db=snr_db, quiet=True, ssim=ssim,
+                                            idle_timeout=3.0 * max(1, image_size / 32))  # as the loopback's
         self.msg_connect(self.source, "images", self.sink, "reference")
         self.msg_connect(self.source, "images", self.transmitter, "images")
         self.msg_connect(self.receiver, "images", self.sink, "images")
@@ -54,8 +58,9 @@ class UnthrottledLoopback(gr.top_block):
         self.connect(self.transmitter, self.channel, self.receiver)
 
 
-def run_once(data: str, images_per_frame: int, image_rate: float, ssim: bool, snr_db: float) -> dict:
-    top = UnthrottledLoopback(data, images_per_frame, image_rate, ssim, snr_db)
+def run_once(data: str, images_per_frame: int, image_rate: float, ssim: bool, snr_db: float,
+             image_size: int = 32, fit: str = "crop") -> dict:
+    top = UnthrottledLoopback(data, images_per_frame, image_rate, ssim, snr_db, image_size, fit)
     started, cpu_started = time.perf_counter(), time.process_time()
     top.start()
     completed = top.sink.wait_until_done()
@@ -69,6 +74,7 @@ def run_once(data: str, images_per_frame: int, image_rate: float, ssim: bool, sn
         "ssim": ssim,
         "snr_db": snr_db, "images_sent": summary["sent"],
         "images_received": summary["received"], "dropped": summary["lost"],
+        "frames": stats["frames"], "frames_per_second": round(stats["frames"] / elapsed, 2),
         "samples": stats["samples"], "seconds": round(elapsed, 3),
         "msps": round(stats["samples"] / elapsed / 1e6, 3),
         "images_per_second": round(summary["received"] / elapsed, 1),
@@ -89,7 +95,8 @@ def plot(result: dict, path: Path) -> None:
     for axis in axes:
         axis.tick_params(axis="x", labelrotation=30, labelsize=8)
     axes[0].axhline(2.0, color="red", linestyle=":", label="target 2 Msps")
-    axes[0].set(ylabel="sustained Msps", title="Loopback, unthrottled")
+    size = result["image_size"]
+    axes[0].set(ylabel="sustained Msps", title=f"Loopback, unthrottled, {size}x{size} images ({result['data']})")
     axes[1].bar(labels, [r["images_per_second"] for r in runs], color="tab:green")
     axes[1].axhline(100, color="red", linestyle=":", label="target 100 images/s")
     axes[1].set(ylabel="images decoded per second", title=result["machine"])
@@ -109,15 +116,19 @@ def main() -> None:
     parser.add_argument("--ssim", choices=["on", "off"], nargs="+", default=["on", "off"],
                         help="the sink's per-image SSIM")
     parser.add_argument("--snr-db", type=float, default=10.0)
-    parser.add_argument("--out", type=Path, default=RESULTS / "realtime")
+    parser.add_argument("--image-size", type=int, default=32, help="the images' side S (photos: fitted to S x S)")
+    parser.add_argument("--fit", choices=["crop", "resize"], default="crop", help="photos to S x S: as the loopback's")
+    parser.add_argument("--out", type=Path, help="default: results/realtime, realtime_S for another image size")
     args = parser.parse_args()
+    args.out = args.out or RESULTS / ("realtime" if args.image_size == 32 else f"realtime_{args.image_size}")
     result = {"machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores",
-              "torch_threads_per_block": 1, "data": args.data, "runs": []}
+              "torch_threads_per_block": 1, "data": args.data, "image_size": args.image_size, "fit": args.fit,
+              "runs": []}
     for ssim in args.ssim:
         for image_rate in args.image_rates:
             for images_per_frame in args.images_per_frame:
                 result["runs"].append(run_once(args.data, images_per_frame, image_rate, ssim == "on",
-                                               args.snr_db))
+                                               args.snr_db, args.image_size, args.fit))
                 print(result["runs"][-1], flush=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.with_suffix(".json").write_text(json.dumps(result, indent=1) + "\n")
