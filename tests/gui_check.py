@@ -37,6 +37,9 @@ class Watched(loopback_gui.loopback_gui):
         if not shown_enough and time.monotonic() - self.started < TIMEOUT_S:
             return
         self.poll.stop()
+        self.stop()  # no image after this one: the numbers the view shows catch up with its history
+        self.wait()
+        Qt.QApplication.processEvents()  # the queued updates of the images that came last
         self.grab().save(screenshot_path)
         report = {
             "window": [self.width(), self.height()],
