@@ -48,3 +48,22 @@ def test_frames_of_16_images_arrive_with_the_sinr_the_receiver_says(name):
         assert frame.snr_db == pytest.approx(sinr, abs=tolerance_db)
         last_image = np.mean(np.abs(frame.payload[-256:] - sent[frame.header.counter][-256:]) ** 2)
         assert -10 * np.log10(last_image) > sinr - 1.0  # tracked to the frame's end
+
+
+def test_a_frame_of_15_photos_is_tracked_through_a_clock_offset():
+    """61,440 symbols (15 images of 128x128) at -80 ppm: the coarse-to-fine clock search finds
+    the offset, and the frame's last image is received as well as the whole."""
+    rng, fmt = np.random.default_rng(2), FrameFormat()
+    sent = ((rng.standard_normal(15 * 4096) + 1j * rng.standard_normal(15 * 4096)) / np.sqrt(2))
+    burst = modulate(Header(0, 1, 15, 4096), sent, fmt)
+    top = gr.top_block()
+    stream = np.concatenate([np.zeros(5000, np.complex64), burst, np.zeros(5000, np.complex64)])
+    source, sink = blocks.vector_source_c(stream.tolist()), blocks.vector_sink_c()
+    top.connect(source, channels.channel_model(noise_voltage=10 ** (-SNR_DB / 20), epsilon=1 - 80e-6,
+                                               frequency_offset=1e-3, noise_seed=4), sink)
+    top.run()
+    receiver = BurstReceiver(fmt)
+    (frame,) = receiver.process(np.asarray(sink.data(), np.complex64)) + receiver.flush()
+    assert frame.clock_offset == pytest.approx(80e-6, abs=1e-6)  # the receiver's clock runs fast
+    error = np.abs(frame.payload - sent) ** 2
+    assert -10 * np.log10(error[-4096:].mean()) > -10 * np.log10(error.mean()) - 0.5

@@ -24,6 +24,8 @@ from djscc.phy.interpolate import sample_at
 MAX_CLOCK_OFFSET = 200e-6  # searched: crystals of +-100 ppm at both ends
 DRIFT_STEP = 0.05  # samples of drift at the last known symbol between two clock hypotheses
 DRIFT_BLOCK = 8  # known symbols summed coherently in the clock search
+SEARCH_REACH = 8.0  # samples of drift at the last symbol beyond which the search goes coarse to fine
+WINDOW_MOVES = 8  # times a fine search's window may move after a peak on its edge
 CHANNEL_TAPS = tuple(range(-2, 5))  # symbol delays of the channel model: 2 precursors, 4 echoes
 TRACK_WINDOWS = (3, 5, 9, 17, 33, 65, 129)  # pilots averaged per gain estimate, tried in turn
 NOISE_WINDOW = 65  # pilots whose prediction errors make one local noise estimate
@@ -34,22 +36,47 @@ def clock_drift(z: np.ndarray, t0: float, sps: int, positions: np.ndarray, known
     """The sample-clock offset (rate ratio - 1) under which ``known`` symbols, sampled from
     ``z`` at t0 + n sps (1 + offset) for n in ``positions``, hold the most block-coherent
     energy; 0 when the frame is too short for any offset to move a symbol measurably.
-    Searched over +-MAX_CLOCK_OFFSET, or only a few steps ``around`` an earlier estimate."""
+    Searched over +-MAX_CLOCK_OFFSET, or only a few steps ``around`` an earlier estimate. A
+    frame whose full search would reach past SEARCH_REACH is searched coarse to fine: on its
+    first half (recursively), then on the whole around that, the window moved while the
+    peak sits on its edge; so the cost grows with the frame's length, not its square."""
     reach = MAX_CLOCK_OFFSET * float(positions[-1]) * sps
     if reach < DRIFT_STEP:
         return 0.0
     step = MAX_CLOCK_OFFSET / np.ceil(reach / DRIFT_STEP)
-    if around is None:
+    if around is None and reach <= SEARCH_REACH:
         grid = np.arange(-MAX_CLOCK_OFFSET, MAX_CLOCK_OFFSET + step / 2, step)
+        return _peak(grid, _energy(z, t0, sps, positions, known, grid))
+    if around is None:
+        head = positions <= positions[-1] / 2
+        around = clock_drift(z, t0, sps, positions[head], known[head])
+        moves = WINDOW_MOVES
     else:
+        moves = 0
+    for _ in range(moves + 1):
         grid = around + step * np.arange(-4, 5) / 2
+        energy = _energy(z, t0, sps, positions, known, grid)
+        best = int(np.argmax(energy))
+        if 0 < best < len(grid) - 1 or abs(grid[best]) >= MAX_CLOCK_OFFSET:
+            break
+        around = float(grid[best])  # the peak lies beyond the window's edge
+    return _peak(grid, energy)
+
+
+def _energy(z: np.ndarray, t0: float, sps: int, positions: np.ndarray, known: np.ndarray,
+            grid: np.ndarray) -> np.ndarray:
+    """The block-coherent energy of the known symbols under each clock offset of ``grid``."""
     usable = len(known) // DRIFT_BLOCK * DRIFT_BLOCK
     times = t0 + positions[None, :usable] * sps * (1 + grid[:, None])
     samples = sample_at(z, times.reshape(-1)).reshape(times.shape)
     sums = (samples * np.conj(known[:usable])).reshape(len(grid), -1, DRIFT_BLOCK).sum(2)
-    energy = np.sum(np.abs(sums) ** 2, axis=1)
+    return np.sum(np.abs(sums) ** 2, axis=1)
+
+
+def _peak(grid: np.ndarray, energy: np.ndarray) -> float:
+    """The offset of the most energy: a parabola through the best point and its neighbours."""
     best = int(np.argmax(energy))
-    if 0 < best < len(grid) - 1:  # a parabola through the peak and its neighbours
+    if 0 < best < len(grid) - 1:
         left, center, right = energy[best - 1: best + 2]
         curvature = left - 2 * center + right
         if curvature < 0:
