@@ -17,7 +17,7 @@ cd "$(dirname "$0")/.."
 EXACT=${1:-../shared/data/cifar10/cifar10_exact.npz}
 OUT=benchmarks/results
 BIN=.venv/bin
-MODELS=(djscc_snr7_1-12 djscc_snr15_1-12 adjscc_1-12 da-djscc_1-12 da-djscc_1-6
+MODELS=(djscc_snr7_1-12 djscc_snr15_1-12 adjscc_1-12 da-djscc_1-12 da-djscc-fading_1-12 da-djscc_1-6
         attenjscc-small_1-12 lssc_1-12 gated-jscc_1-12)
 
 "$BIN/djscc-eval" "${MODELS[@]}" --data "$EXACT" --snr=-5:25:2.5,-2 --realizations 10 \

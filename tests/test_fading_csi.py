@@ -13,7 +13,7 @@ from djscc.blocks import receiver, transmitter
 from djscc.blocks.decoder import decoder
 from djscc.errors import ModelFileError
 from djscc.nn import zoo
-from djscc.nn.channels import ChannelState, DopplerFadingChannel
+from djscc.nn.channels import ChannelState, DopplerFadingChannel, make_channel
 
 from test_transceiver import run_link
 
@@ -36,6 +36,15 @@ def test_the_fading_channels_state_is_what_the_receiver_would_report():
     # the image's SINR is that of its mean noise over the blocks, as the receiver computes it
     mean_noise = (10 ** (-state.symbol_snr_db / 10)).mean(1)
     assert torch.allclose(state.snr_db, -10 * torch.log10(mean_noise), atol=1e-3)
+
+
+def test_unfaded_images_of_the_mixed_channel_see_their_snr_in_every_block():
+    symbols = torch.polar(torch.ones(64, 256), torch.rand(64, 256) * 6.28)
+    channel = make_channel("awgn+fading")
+    assert channel.awgn_share == 0.5
+    channel.awgn_share = 1.0
+    _, state = channel(symbols, torch.full((64,), 20.0), torch.Generator().manual_seed(2))
+    assert (state.symbol_snr_db - 20).abs().max() < 2 and (state.snr_db - 20).abs().mean() < 0.3
 
 
 def test_a_warm_started_csi_map_model_decodes_as_its_source_until_trained(tiny_model_path):

@@ -16,6 +16,7 @@ SHIPPED = {
     "djscc_snr15_1-12": ("djscc", 8, 143_000),
     "adjscc_1-12": ("adjscc", 8, 157_000),
     "da-djscc_1-12": ("da-djscc", 8, 159_000),
+    "da-djscc-fading_1-12": ("da-djscc", 8, None),
     "da-djscc_1-6": ("da-djscc", 16, None),
     "attenjscc-small_1-12": ("attenjscc", 8, None),
     "lssc_1-12": ("lssc", 8, None),

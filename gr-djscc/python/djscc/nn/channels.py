@@ -100,10 +100,11 @@ class DopplerFadingChannel:
     name = "fading"
 
     def __init__(self, max_doppler: float = 2e-3, block: int = FrameFormat.pilot_spacing,
-                 pilots: int = 4, paths: int = 16):
-        if not 0 <= max_doppler < 0.5 or block < 1 or pilots < 1 or paths < 1:
-            raise ValueError("need 0 <= max_doppler < 0.5 and positive block, pilots and paths")
+                 pilots: int = 4, paths: int = 16, awgn_share: float = 0.0):
+        if not 0 <= max_doppler < 0.5 or block < 1 or pilots < 1 or paths < 1 or not 0 <= awgn_share <= 1:
+            raise ValueError("need 0 <= max_doppler < 0.5, positive block, pilots and paths, 0 <= awgn_share <= 1")
         self.max_doppler, self.block, self.pilots, self.paths = max_doppler, block, pilots, paths
+        self.awgn_share = awgn_share
 
     def gains(self, batch: int, length: int, generator=None, device=None) -> torch.Tensor:
         """(batch, length) complex Rayleigh gains, each row at its own Doppler."""
@@ -121,6 +122,9 @@ class DopplerFadingChannel:
         batch, length, device = symbols.shape[0], symbols.shape[1], symbols.device
         noise_var = 10.0 ** (-snr_db / 10.0)
         h = self.gains(batch, length, generator, device)
+        if self.awgn_share > 0:
+            unfaded = torch.rand((batch, 1), generator=generator, device=device) < self.awgn_share
+            h = torch.where(unfaded, torch.ones_like(h), h)
         received = h * symbols + complex_noise(symbols.shape, noise_var, generator, device)
         blocks = -(-length // self.block)
         padded = torch.nn.functional.pad(h, (0, blocks * self.block - length))
@@ -137,11 +141,18 @@ class DopplerFadingChannel:
                                        symbol_snr_db=symbol_snr_db)
 
 
-CHANNELS = {"awgn": AWGNChannel, "rayleigh": RayleighBlockFadingChannel, "fading": DopplerFadingChannel}
+def awgn_or_fading(**options) -> DopplerFadingChannel:
+    """Half the images faded (DopplerFadingChannel), half not: what a fading model trains on."""
+    return DopplerFadingChannel(awgn_share=0.5, **options)
+
+
+CHANNELS = {"awgn": AWGNChannel, "rayleigh": RayleighBlockFadingChannel, "fading": DopplerFadingChannel,
+            "awgn+fading": awgn_or_fading}
 
 
 def make_channel(name: str, **options):
-    """Channel by name: 'awgn', 'rayleigh' (options: pilots) or 'fading' (DopplerFadingChannel)."""
+    """Channel by name: 'awgn', 'rayleigh' (options: pilots), 'fading' (DopplerFadingChannel)
+    or 'awgn+fading' (half the images unfaded)."""
     if name not in CHANNELS:
         raise ValueError(f"unknown channel {name!r}; choose one of {sorted(CHANNELS)}")
     return CHANNELS[name](**options)
