@@ -2,7 +2,8 @@
 Rayleigh fading with Doppler (issue 12, item 5). Writes fading.{json,md,png}.
 
 flowgraphs/loopback.py's top block with GNU Radio's fading_model (8 sinusoids, Doppler
-``--doppler``) before the channel model (noise at ``--snr``, 1 kHz CFO, 20 ppm clock offset),
+``--doppler``) before the channel model (noise at each average ``--snr``, 1 kHz CFO, 20 ppm
+clock offset),
 the burst receiver's tracking, per-image SINR and per-pilot-block SINR in the loop. Each model
 in turn sees the same channel (the same seeds, the same frame lengths): the AWGN-trained
 DA-DJSCC (conditioned on each image's SINR), the same fine-tuned over fading without the map,
@@ -10,7 +11,10 @@ and da-djscc-fading_1-12, which also takes every pilot block's SINR (its CSI map
 compared on the images every model received (a frame whose preamble falls in a fade is lost
 to all), paired: the differences and their 95 % intervals are the figures that matter.
 
-  .venv/bin/python benchmarks/fading.py [--doppler 0 10 100 300] [--snr 15] [--seeds 4]
+  .venv/bin/python benchmarks/fading.py [--doppler 0 10 100 300] [--snr 5 15] [--seeds 4] [--models ...]
+
+The committed figures add the ablation, trained as the README says:
+  --models da-djscc_1-12 runs/da-djscc-fading-nomap_1-12 da-djscc-fading_1-12
 """
 
 import argparse
@@ -25,12 +29,12 @@ from schemes import RESULTS, loopback_class, machine, write_results
 
 from djscc.evaluate import mean_and_ci95
 
-MODELS = ("da-djscc_1-12", "runs/da-djscc-fading-nomap_1-12", "da-djscc-fading_1-12")
+MODELS = ("da-djscc_1-12", "da-djscc-fading_1-12")  # the README's table adds the ablation (--models)
 
 
-def run_one(loopback, model: str, doppler_hz: float, seed: int, args) -> dict:
+def run_one(loopback, model: str, snr_db: float, doppler_hz: float, seed: int, args) -> dict:
     """image id -> (PSNR, position in its frame) of one loopback run."""
-    top = loopback(snr_db=args.snr, fading=1, doppler_hz=doppler_hz, model=model, dataset=args.dataset,
+    top = loopback(snr_db=snr_db, fading=1, doppler_hz=doppler_hz, model=model, dataset=args.dataset,
                    num_images=args.images, images_per_frame=args.images_per_frame, seed=seed, out_dir="")
     with contextlib.redirect_stdout(io.StringIO()):  # the sink's line per image
         top.start()
@@ -46,13 +50,15 @@ def rounded(pair: tuple[float, float]) -> list[float]:
 
 
 def compare(runs: dict, args) -> dict:
-    """Per model: images delivered, PSNR on the images all received (mean, 95 %), the PSNR of
-    the first and the last image of a frame, and the paired gain over the first model."""
-    common = set.intersection(*(set(scores) for per_seed in runs.values() for scores in per_seed))
+    """Per model: images delivered, PSNR on the images every model received (paired within
+    each seed: one channel), the PSNR of the first and the last image of a frame, and the
+    paired gain over the first model."""
+    seeds = range(len(next(iter(runs.values()))))
+    common = [sorted(set.intersection(*(set(per_seed[seed]) for per_seed in runs.values()))) for seed in seeds]
     figures, baseline = {}, None
     for model, per_seed in runs.items():
-        psnr = np.array([scores[i][0] for scores in per_seed for i in sorted(common & set(scores))])
-        positions = np.array([scores[i][1] for scores in per_seed for i in sorted(common & set(scores))])
+        pairs = [per_seed[seed][i] for seed in seeds for i in common[seed]]
+        psnr, positions = np.array([p for p, _ in pairs]), np.array([q for _, q in pairs])
         entry = {"delivered": sum(len(s) for s in per_seed), "psnr_db": rounded(mean_and_ci95(psnr)),
                  "first_image_psnr_db": round(float(psnr[positions == 0].mean()), 3),
                  "last_image_psnr_db": round(float(psnr[positions == args.images_per_frame - 1].mean()), 3)}
@@ -61,7 +67,7 @@ def compare(runs: dict, args) -> dict:
         else:
             entry["gain_db"] = rounded(mean_and_ci95(psnr - baseline))
         figures[model] = entry
-    return {"compared": len(common) * len(next(iter(runs.values()))), "models": figures}
+    return {"compared": sum(len(ids) for ids in common), "models": figures}
 
 
 def table(result: dict) -> str:
@@ -71,8 +77,8 @@ def table(result: dict) -> str:
              f"x {result['seeds']} channel seeds a point, {result['images_per_frame']} a frame, "
              f"{result['channel']}. PSNR (dB) on the images every model received, mean +- 95 %; "
              f"gain: paired, over `{models[0]}`; first / last: the first and the last image of a frame.", "",
-             "| Doppler (Hz) | " + " | ".join(f"`{m}`" for m in models) + " | delivered (each) |",
-             "|---:|" + "---|" * len(models) + "---|"]
+             "| SNR (dB) | Doppler (Hz) | " + " | ".join(f"`{m}`" for m in models) + " | delivered (each) |",
+             "|---:|---:|" + "---|" * len(models) + "---|"]
     for row in result["rows"]:
         cells = []
         for model in models:
@@ -81,7 +87,8 @@ def table(result: dict) -> str:
             cells.append(f"{entry['psnr_db'][0]:.2f} +- {entry['psnr_db'][1]:.2f}{gain} "
                          f"(first {entry['first_image_psnr_db']:.2f} / last {entry['last_image_psnr_db']:.2f})")
         delivered = " / ".join(str(row["models"][m]["delivered"]) for m in models)
-        lines.append(f"| {row['doppler_hz']:g} | " + " | ".join(cells) + f" | {delivered} of {row['sent']} |")
+        lines.append(f"| {row['snr_db']:g} | {row['doppler_hz']:g} | " + " | ".join(cells)
+                     + f" | {delivered} of {row['sent']} |")
     return "\n".join(lines) + "\n"
 
 
@@ -90,7 +97,7 @@ def plot(result: dict, path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    figure, axis = plt.subplots(figsize=(7, 4.5))
+    figure, axis = plt.subplots(figsize=(2 + 1.2 * len(result["rows"]), 4.5))
     positions = np.arange(len(result["rows"]))
     width = 0.8 / len(result["models"])
     for index, model in enumerate(result["models"]):
@@ -99,8 +106,9 @@ def plot(result: dict, path: Path) -> None:
                  capsize=3, label=model)
     low = min(row["models"][m]["psnr_db"][0] for row in result["rows"] for m in result["models"])
     axis.set(xticks=positions + width * (len(result["models"]) - 1) / 2,
-             xticklabels=[f"{row['doppler_hz']:g} Hz" for row in result["rows"]], ylabel="PSNR (dB)",
-             ylim=(low - 2, None), xlabel=f"Doppler ({result['channel']})")
+             xticklabels=[f"{row['snr_db']:g} dB\n{row['doppler_hz']:g} Hz" for row in result["rows"]],
+             ylabel="PSNR (dB)",
+             ylim=(low - 2, None), xlabel=f"average SNR, Doppler ({result['channel']})")
     axis.legend(fontsize=8)
     axis.grid(alpha=0.3, axis="y")
     figure.suptitle(f"DA-DJSCC through fading, GNU Radio loopback ({result['machine']})", fontsize=9)
@@ -112,7 +120,7 @@ def plot(result: dict, path: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--doppler", type=float, nargs="+", default=[0, 10, 100, 300])
-    parser.add_argument("--snr", type=float, default=15.0)
+    parser.add_argument("--snr", type=float, nargs="+", default=[5.0, 15.0], help="average SNRs (dB)")
     parser.add_argument("--models", nargs="+", default=list(MODELS))
     parser.add_argument("--dataset", default="samples")
     parser.add_argument("--images", type=int, default=64)
@@ -123,15 +131,16 @@ def main() -> None:
     loopback = loopback_class()
     result = {"models": args.models, "dataset": args.dataset, "images": args.images, "seeds": args.seeds,
               "images_per_frame": args.images_per_frame, "machine": machine(),
-              "channel": f"Rayleigh (GNU Radio fading_model), {args.snr:g} dB, 1 kHz CFO, 20 ppm clock", "rows": []}
-    for doppler_hz in args.doppler:
-        started = time.perf_counter()
-        runs = {model: [run_one(loopback, model, doppler_hz, seed, args) for seed in range(args.seeds)]
-                for model in args.models}
-        row = {"doppler_hz": doppler_hz, "sent": args.images * args.seeds, **compare(runs, args),
-               "seconds": round(time.perf_counter() - started, 1)}
-        result["rows"].append(row)
-        print(json.dumps(row), flush=True)
+              "channel": "Rayleigh (GNU Radio fading_model), 1 kHz CFO, 20 ppm clock", "rows": []}
+    for snr_db in args.snr:
+        for doppler_hz in args.doppler:
+            started = time.perf_counter()
+            runs = {model: [run_one(loopback, model, snr_db, doppler_hz, seed, args) for seed in range(args.seeds)]
+                    for model in args.models}
+            row = {"snr_db": snr_db, "doppler_hz": doppler_hz, "sent": args.images * args.seeds,
+                   **compare(runs, args), "seconds": round(time.perf_counter() - started, 1)}
+            result["rows"].append(row)
+            print(json.dumps(row), flush=True)
     write_results(result, args.out, table, plot)
 
 
