@@ -33,6 +33,7 @@ def image_pdu(image_id, image=None, **meta):
     (["--model", "cifar10_classifier"], "error: model 'cifar10_classifier' is a classifier, not an image codec"),
     (["--out-dir", "/proc/x"], "error: image_sink out_dir: cannot write to /proc/x"),
     (["--capture", "/proc/x/cap"], "error: capture_writer path: cannot write to /proc/x"),
+    (["--image-size", "0"], "error: receiver image_size must be a positive multiple of 4"),
 ])
 def test_bad_flowgraph_arguments_are_one_line_and_a_failure(tmp_path, options, message):
     """The generated main() catches nothing; the blocks refuse in their constructors and

@@ -20,6 +20,7 @@ from djscc.blocks.decoder import decoder
 from djscc.blocks.digital_decoder import digital_decoder
 from djscc.blocks.scheme_decoder import scheme_decoder
 from djscc.blocks.transmitter import schemes_of
+from djscc.errors import InputError
 from djscc.phy.frame import FrameFormat
 from djscc.phy.receiver import DETECTION_THRESHOLD
 
@@ -40,6 +41,9 @@ class receiver(gr.hier_block2):
                                 gr.io_signature(0, 0, 0))
         self.burst_receiver = burst_receiver(sample_rate=sample_rate, sps=sps, rolloff=rolloff,
                                              threshold=threshold)
+        if int(image_size) < 4 or int(image_size) % 4:
+            raise InputError(f"receiver image_size must be a positive multiple of 4, the size the images "
+                             f"were sent at (0, 'as they are', is for the image source only), not {image_size}")
         schemes = schemes_of(scheme)
         if len(schemes) > 1:
             self.decoder = scheme_decoder(model=model, image_size=image_size, threads=threads)
