@@ -10,8 +10,9 @@ frame_images, frame_position) are scored together when its last one arrives.
 Memory stays bounded over a run of any length: the summary comes from running sums,
 summary.json lists the last RESULTS_KEPT images, the mosaic keeps its MOSAIC_IMAGES, and at
 most REFERENCES_KEPT sent images wait for their copy. Prints a line per image unless
-``quiet``; ``finish`` prints the summary, ``write`` writes summary.json (atomically) and
-mosaic.png (sent over received).
+``quiet``; ``finish`` prints the summary; ``write`` (``write_run`` for several reports)
+writes summary.json (atomically) and mosaic.png (sent over received, a row per report where a
+link carries both schemes).
 """
 
 import collections
@@ -186,9 +187,18 @@ class Report:
             return dict(self.mosaic)
 
     def write(self, summary: dict, out_dir: Path) -> None:
-        """summary.json (never half-written) and mosaic.png (sent over received) in ``out_dir``."""
-        write_atomically(out_dir / "summary.json", lambda file: file.write_text(json.dumps(summary, indent=1) + "\n"))
-        pairs = [pair for _, pair in sorted(self.mosaic_pairs().items())]
-        if pairs:
-            sent, received = zip(*pairs)
-            save_mosaic([np.stack(sent), np.stack(received)], ["sent", "received"], out_dir / "mosaic.png")
+        """summary.json and mosaic.png (sent over received) of this report alone: write_run."""
+        write_run(summary, {"received": self}, out_dir)
+
+
+def write_run(summary: dict, reports: dict[str, Report], out_dir: Path) -> None:
+    """summary.json (never half-written) and mosaic.png in ``out_dir``: the images sent over
+    each report's received ones, for the ids every report holds; the row is "received" where
+    there is one report, else the report's name (a link of both schemes)."""
+    write_atomically(out_dir / "summary.json", lambda file: file.write_text(json.dumps(summary, indent=1) + "\n"))
+    pairs = {name: report.mosaic_pairs() for name, report in reports.items()}
+    shown = sorted(set.intersection(*(set(p) for p in pairs.values())))
+    if shown:
+        sent = next(iter(pairs.values()))
+        rows = [np.stack([sent[i][0] for i in shown]), *(np.stack([p[i][1] for i in shown]) for p in pairs.values())]
+        save_mosaic(rows, ["sent", *(pairs if len(pairs) > 1 else ["received"])], out_dir / "mosaic.png")

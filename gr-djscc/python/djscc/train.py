@@ -52,7 +52,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     snr.add_argument("--snr-range", type=cli.finite_float, nargs=2, default=[0.0, 20.0], metavar=("LO", "HI"),
                      help="SNR drawn uniformly per image (dB), default 0 20")
     parser.add_argument("--channel", default="awgn", choices=sorted(CHANNELS),
-                        help="fading: Rayleigh varying through each image (Doppler), for csi_map models")
+                        help="fading: Rayleigh varying through each image (Doppler); awgn+fading: half the "
+                             "images unfaded (what da-djscc-fading_1-12, a csi_map model, trained on)")
     parser.add_argument("--init-from", metavar="MODEL",
                         help="start from this trained model's weights (same architecture; "
                              "tensors that grew start as it, zeros beyond)")

@@ -14,7 +14,6 @@ end-of-stream PDU on "reference") has arrived, or nothing has arrived for
 A failing message never stops the sink (it is counted as a bad PDU) and stop() never raises.
 """
 
-import json
 import math
 import threading
 import time
@@ -27,9 +26,8 @@ from gnuradio import gr
 from djscc.blocks import pdu
 from djscc.blocks.transmitter import schemes_of
 from djscc.errors import InputError
-from djscc.mosaic import save_mosaic
-from djscc.paths import check_writable_folder, write_atomically
-from djscc.report import Report
+from djscc.paths import check_writable_folder
+from djscc.report import Report, write_run
 
 
 class image_sink(gr.basic_block):
@@ -130,21 +128,7 @@ class image_sink(gr.basic_block):
                                  f"({summary['sent']} sent, {summary['unmatched']} unmatched, "
                                  f"{summary['bad_pdus']} bad PDUs)")
             if self.out_dir is not None:
-                self._write(self._combined(summaries))
+                write_run(self._combined(summaries), self.reports, self.out_dir)
         except Exception as error:  # an exception in stop() aborts the process
             gr.log.error(f"djscc image_sink: summary not written: {type(error).__name__}: {error}")
         return True
-
-    def _write(self, summary: dict) -> None:
-        """summary.json and mosaic.png in out_dir: one report's, or both schemes' side by side."""
-        if len(self.reports) == 1:
-            next(iter(self.reports.values())).write(summary, self.out_dir)
-            return
-        write_atomically(self.out_dir / "summary.json",
-                         lambda file: file.write_text(json.dumps(summary, indent=1) + "\n"))
-        pairs = {name: report.mosaic_pairs() for name, report in self.reports.items()}
-        shown = sorted(set.intersection(*(set(p) for p in pairs.values())))
-        if shown:
-            rows = [np.stack([next(iter(pairs.values()))[i][0] for i in shown])]
-            rows += [np.stack([pairs[name][i][1] for i in shown]) for name in pairs]
-            save_mosaic(rows, ["sent", *pairs], self.out_dir / "mosaic.png")

@@ -52,14 +52,14 @@ class transmitter(gr.hier_block2):
         self.burst_source.set_min_output_buffer(STREAM_BUFFER)
         for port in ("images", "csi"):
             self.message_port_register_hier_in(port)
-        for chain in zip(self.encoders, self.framers):
+        for scheme_encoder, scheme_framer in zip(self.encoders, self.framers):
             for port in ("images", "csi"):
-                self.msg_connect(self, port, chain[0], port)
-            self.msg_connect(chain[0], "symbols", chain[1], "symbols")
-            self.msg_connect(chain[1], "frames", self.burst_source, "frames")
+                self.msg_connect(self, port, scheme_encoder, port)
+            self.msg_connect(scheme_encoder, "symbols", scheme_framer, "symbols")
+            self.msg_connect(scheme_framer, "frames", self.burst_source, "frames")
         self.connect(self.burst_source, self)
 
     def set_snr_db(self, snr_db: float):
         """The SNR the encoders condition on until the receiver's channel state arrives."""
-        for chain_encoder in self.encoders:
-            chain_encoder.set_snr_db(snr_db)
+        for scheme_encoder in self.encoders:
+            scheme_encoder.set_snr_db(snr_db)

@@ -47,12 +47,10 @@ def clock_drift(z: np.ndarray, t0: float, sps: int, positions: np.ndarray, known
     if around is None and reach <= SEARCH_REACH:
         grid = np.arange(-MAX_CLOCK_OFFSET, MAX_CLOCK_OFFSET + step / 2, step)
         return _peak(grid, _energy(z, t0, sps, positions, known, grid))
+    moves = WINDOW_MOVES if around is None else 0  # an earlier estimate's window stays put
     if around is None:
         head = positions <= positions[-1] / 2
         around = clock_drift(z, t0, sps, positions[head], known[head])
-        moves = WINDOW_MOVES
-    else:
-        moves = 0
     for _ in range(moves + 1):
         grid = around + step * np.arange(-4, 5) / 2
         energy = _energy(z, t0, sps, positions, known, grid)
