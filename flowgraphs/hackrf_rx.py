@@ -27,7 +27,7 @@ import json
 
 class hackrf_rx(gr.top_block):
 
-    def __init__(self, frequency=915e6, ppm=0, samp_rate=2e6, gain=30, device_args='', model='da-djscc_1-12', dataset='samples', num_images=0, out_dir='out/hackrf_rx', capture=''):
+    def __init__(self, frequency=915e6, ppm=0, samp_rate=2e6, gain=30, device_args='', model='da-djscc_1-12', dataset='samples', num_images=0, out_dir='out/hackrf_rx', capture='', image_size=32, fit='crop'):
         gr.top_block.__init__(self, "gr-djscc receiver, HackRF (gr-soapy)", catch_exceptions=True)
 
         ##################################################
@@ -43,6 +43,8 @@ class hackrf_rx(gr.top_block):
         self.num_images = num_images
         self.out_dir = out_dir
         self.capture = capture
+        self.image_size = image_size
+        self.fit = fit
 
         ##################################################
         # Blocks
@@ -63,9 +65,9 @@ class hackrf_rx(gr.top_block):
         self.radio_source.set_gain(0, 'LNA', min(max(gain, 0.0), 40.0))
         self.radio_source.set_gain(0, 'VGA', min(max(16, 0.0), 62.0))
         self.radio_source.set_min_output_buffer(65536)
-        self.djscc_receiver_0 = djscc_blocks.receiver(model=model, sample_rate=samp_rate, threshold=0.1, dc_block=True, image_size=32, capture_path=capture, center_frequency=frequency, hardware='HackRF ' + device_args, description='gr-djscc over the air, received by a HackRF (gr-soapy)', settings=json.dumps(dict(model=model, dataset=dataset, num_images=num_images, gain=gain, device_args=device_args)), threads=1, scheme='djscc')
-        self.djscc_image_source_0 = djscc_blocks.image_source(dataset=dataset, count=num_images, rate=0, first=0, repeat=False, image_size=0, fit='crop')
-        self.djscc_image_sink_0 = djscc_blocks.image_sink(out_dir=out_dir, true_snr_db=float('nan'), quiet=False, idle_timeout=3.0, ssim=True, scheme='djscc')
+        self.djscc_receiver_0 = djscc_blocks.receiver(model=model, sample_rate=samp_rate, threshold=0.1, dc_block=True, image_size=image_size, capture_path=capture, center_frequency=frequency, hardware='HackRF ' + device_args, description='gr-djscc over the air, received by a HackRF (gr-soapy)', settings=json.dumps(dict(model=model, dataset=dataset, num_images=num_images, image_size=image_size, fit=fit, gain=gain, device_args=device_args)), threads=1, scheme='djscc')
+        self.djscc_image_source_0 = djscc_blocks.image_source(dataset=dataset, count=num_images, rate=0, first=0, repeat=False, image_size=image_size, fit=fit)
+        self.djscc_image_sink_0 = djscc_blocks.image_sink(out_dir=out_dir, true_snr_db=float('nan'), quiet=False, idle_timeout=(3.0 * max(1, image_size / 32)), ssim=True, scheme='djscc')
 
 
         ##################################################
@@ -140,6 +142,18 @@ class hackrf_rx(gr.top_block):
     def set_capture(self, capture):
         self.capture = capture
 
+    def get_image_size(self):
+        return self.image_size
+
+    def set_image_size(self, image_size):
+        self.image_size = image_size
+
+    def get_fit(self):
+        return self.fit
+
+    def set_fit(self, fit):
+        self.fit = fit
+
 
 
 def argument_parser():
@@ -175,13 +189,19 @@ def argument_parser():
     parser.add_argument(
         "--capture", dest="capture", type=str, default='',
         help="Set SigMF capture path (empty: none) [default=%(default)r]")
+    parser.add_argument(
+        "--image-size", dest="image_size", type=intx, default=32,
+        help="Set Image size S [default=%(default)r]")
+    parser.add_argument(
+        "--fit", dest="fit", type=str, default='crop',
+        help="Set Fit (crop or resize) [default=%(default)r]")
     return parser
 
 
 def main(top_block_cls=hackrf_rx, options=None):
     if options is None:
         options = argument_parser().parse_args()
-    tb = top_block_cls(frequency=options.frequency, ppm=options.ppm, samp_rate=options.samp_rate, gain=options.gain, device_args=options.device_args, model=options.model, dataset=options.dataset, num_images=options.num_images, out_dir=options.out_dir, capture=options.capture)
+    tb = top_block_cls(frequency=options.frequency, ppm=options.ppm, samp_rate=options.samp_rate, gain=options.gain, device_args=options.device_args, model=options.model, dataset=options.dataset, num_images=options.num_images, out_dir=options.out_dir, capture=options.capture, image_size=options.image_size, fit=options.fit)
 
     def sig_handler(sig=None, frame=None):
         tb.stop()

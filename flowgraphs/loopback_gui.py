@@ -55,7 +55,7 @@ from gnuradio import qtgui
 
 class loopback_gui(gr.top_block, Qt.QWidget):
 
-    def __init__(self, cfo_hz=1000, clock_ppm=20, fading=0, doppler_hz=10, model='da-djscc_1-12', dataset='samples', images_per_second=8, images_per_frame=4, seed=0, samp_rate=2e6, scheme='both', mcs='adaptive'):
+    def __init__(self, cfo_hz=1000, clock_ppm=20, fading=0, doppler_hz=10, model='da-djscc_1-12', dataset='samples', images_per_second=8, images_per_frame=4, seed=0, samp_rate=2e6, scheme='both', mcs='adaptive', image_size=32, fit='crop'):
         gr.top_block.__init__(self, "gr-djscc loopback (Qt GUI)", catch_exceptions=True)
         Qt.QWidget.__init__(self)
         self.setWindowTitle("gr-djscc loopback (Qt GUI)")
@@ -101,6 +101,8 @@ class loopback_gui(gr.top_block, Qt.QWidget):
         self.samp_rate = samp_rate
         self.scheme = scheme
         self.mcs = mcs
+        self.image_size = image_size
+        self.fit = fit
 
         ##################################################
         # Variables
@@ -210,8 +212,8 @@ class loopback_gui(gr.top_block, Qt.QWidget):
         for c in range(1, 2):
             self.top_grid_layout.setColumnStretch(c, 1)
         self.djscc_transmitter_0 = djscc_blocks.transmitter(model=model, snr_db=snr_db, images_per_frame=images_per_frame, gap=1000, tail=4000, fill=True, lead=0, threads=1, scheme=scheme, mcs=mcs)
-        self.djscc_receiver_0 = djscc_blocks.receiver(model=model, sample_rate=samp_rate, threshold=0.1, dc_block=True, image_size=32, capture_path='', center_frequency=0, hardware='software channel', description='', settings='{}', threads=1, scheme=scheme)
-        self.djscc_image_view_0 = djscc_image_view(columns=8, scale=3, image_size=32, true_snr_db=snr_db,
+        self.djscc_receiver_0 = djscc_blocks.receiver(model=model, sample_rate=samp_rate, threshold=0.1, dc_block=True, image_size=image_size, capture_path='', center_frequency=0, hardware='software channel', description='', settings='{}', threads=1, scheme=scheme)
+        self.djscc_image_view_0 = djscc_image_view(columns=8, scale=3, image_size=image_size, true_snr_db=snr_db,
             scheme=scheme)
         self._djscc_image_view_0_win = self.djscc_image_view_0
         self.top_grid_layout.addWidget(self._djscc_image_view_0_win, 2, 0, 1, 2)
@@ -219,7 +221,7 @@ class loopback_gui(gr.top_block, Qt.QWidget):
             self.top_grid_layout.setRowStretch(r, 1)
         for c in range(0, 2):
             self.top_grid_layout.setColumnStretch(c, 1)
-        self.djscc_image_source_0 = djscc_blocks.image_source(dataset=dataset, count=0, rate=images_per_second, first=0, repeat=True, image_size=0, fit='crop')
+        self.djscc_image_source_0 = djscc_blocks.image_source(dataset=dataset, count=0, rate=images_per_second, first=0, repeat=True, image_size=image_size, fit=fit)
         self.channels_fading_model_0 = channels.fading_model( 8, (doppler_hz / samp_rate), False, 4.0, (seed + 1) )
         self.channels_channel_model_0 = channels.channel_model(
             noise_voltage=(10 ** (-snr_db / 20)),
@@ -338,6 +340,18 @@ class loopback_gui(gr.top_block, Qt.QWidget):
     def set_mcs(self, mcs):
         self.mcs = mcs
 
+    def get_image_size(self):
+        return self.image_size
+
+    def set_image_size(self, image_size):
+        self.image_size = image_size
+
+    def get_fit(self):
+        return self.fit
+
+    def set_fit(self, fit):
+        self.fit = fit
+
     def get_snr_db(self):
         return self.snr_db
 
@@ -388,6 +402,12 @@ def argument_parser():
     parser.add_argument(
         "--mcs", dest="mcs", type=str, default='adaptive',
         help="Set Digital MCS (adaptive, or e.g. 16QAM 1/2) [default=%(default)r]")
+    parser.add_argument(
+        "--image-size", dest="image_size", type=intx, default=32,
+        help="Set Image size S [default=%(default)r]")
+    parser.add_argument(
+        "--fit", dest="fit", type=str, default='crop',
+        help="Set Fit (crop or resize) [default=%(default)r]")
     return parser
 
 
@@ -400,7 +420,7 @@ def main(top_block_cls=loopback_gui, options=None):
         Qt.QApplication.setGraphicsSystem(style)
     qapp = Qt.QApplication(sys.argv)
 
-    tb = top_block_cls(cfo_hz=options.cfo_hz, clock_ppm=options.clock_ppm, fading=options.fading, doppler_hz=options.doppler_hz, model=options.model, dataset=options.dataset, images_per_second=options.images_per_second, images_per_frame=options.images_per_frame, seed=options.seed, samp_rate=options.samp_rate, scheme=options.scheme, mcs=options.mcs)
+    tb = top_block_cls(cfo_hz=options.cfo_hz, clock_ppm=options.clock_ppm, fading=options.fading, doppler_hz=options.doppler_hz, model=options.model, dataset=options.dataset, images_per_second=options.images_per_second, images_per_frame=options.images_per_frame, seed=options.seed, samp_rate=options.samp_rate, scheme=options.scheme, mcs=options.mcs, image_size=options.image_size, fit=options.fit)
     snippets_main_after_init(tb)
     tb.start()
 

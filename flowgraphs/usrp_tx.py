@@ -28,7 +28,7 @@ import time
 
 class usrp_tx(gr.top_block):
 
-    def __init__(self, frequency=915e6, ppm=0, samp_rate=2e6, gain=50, device_args='', model='da-djscc_1-12', dataset='samples', num_images=0, repeat=0, images_per_second=4, images_per_frame=4, snr_db=10, amplitude=0.3):
+    def __init__(self, frequency=915e6, ppm=0, samp_rate=2e6, gain=50, device_args='', model='da-djscc_1-12', dataset='samples', num_images=0, repeat=0, images_per_second=4, images_per_frame=4, snr_db=10, amplitude=0.3, image_size=32, fit='crop'):
         gr.top_block.__init__(self, "gr-djscc transmitter, USRP (gr-uhd)", catch_exceptions=True)
 
         ##################################################
@@ -47,6 +47,8 @@ class usrp_tx(gr.top_block):
         self.images_per_frame = images_per_frame
         self.snr_db = snr_db
         self.amplitude = amplitude
+        self.image_size = image_size
+        self.fit = fit
 
         ##################################################
         # Blocks
@@ -68,7 +70,7 @@ class usrp_tx(gr.top_block):
         self.radio_sink.set_antenna('TX/RX', 0)
         self.radio_sink.set_gain(gain, 0)
         self.djscc_transmitter_0 = djscc_blocks.transmitter(model=model, snr_db=snr_db, images_per_frame=images_per_frame, gap=1000, tail=4000, fill=True, lead=0, threads=1, scheme='djscc', mcs='adaptive')
-        self.djscc_image_source_0 = djscc_blocks.image_source(dataset=dataset, count=num_images, rate=images_per_second, first=0, repeat=bool(repeat), image_size=0, fit='crop')
+        self.djscc_image_source_0 = djscc_blocks.image_source(dataset=dataset, count=num_images, rate=images_per_second, first=0, repeat=bool(repeat), image_size=image_size, fit=fit)
         self.blocks_multiply_const_vxx_0 = blocks.multiply_const_cc(amplitude)
 
 
@@ -164,6 +166,18 @@ class usrp_tx(gr.top_block):
         self.amplitude = amplitude
         self.blocks_multiply_const_vxx_0.set_k(self.amplitude)
 
+    def get_image_size(self):
+        return self.image_size
+
+    def set_image_size(self, image_size):
+        self.image_size = image_size
+
+    def get_fit(self):
+        return self.fit
+
+    def set_fit(self, fit):
+        self.fit = fit
+
 
 
 def argument_parser():
@@ -208,13 +222,19 @@ def argument_parser():
     parser.add_argument(
         "--amplitude", dest="amplitude", type=eng_float, default=eng_notation.num_to_str(float(0.3)),
         help="Set Baseband amplitude [default=%(default)r]")
+    parser.add_argument(
+        "--image-size", dest="image_size", type=intx, default=32,
+        help="Set Image size S [default=%(default)r]")
+    parser.add_argument(
+        "--fit", dest="fit", type=str, default='crop',
+        help="Set Fit (crop or resize) [default=%(default)r]")
     return parser
 
 
 def main(top_block_cls=usrp_tx, options=None):
     if options is None:
         options = argument_parser().parse_args()
-    tb = top_block_cls(frequency=options.frequency, ppm=options.ppm, samp_rate=options.samp_rate, gain=options.gain, device_args=options.device_args, model=options.model, dataset=options.dataset, num_images=options.num_images, repeat=options.repeat, images_per_second=options.images_per_second, images_per_frame=options.images_per_frame, snr_db=options.snr_db, amplitude=options.amplitude)
+    tb = top_block_cls(frequency=options.frequency, ppm=options.ppm, samp_rate=options.samp_rate, gain=options.gain, device_args=options.device_args, model=options.model, dataset=options.dataset, num_images=options.num_images, repeat=options.repeat, images_per_second=options.images_per_second, images_per_frame=options.images_per_frame, snr_db=options.snr_db, amplitude=options.amplitude, image_size=options.image_size, fit=options.fit)
 
     def sig_handler(sig=None, frame=None):
         tb.stop()

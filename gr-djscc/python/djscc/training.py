@@ -55,7 +55,7 @@ class RandomCrops:
         height, width = max(p.shape[0] for p in photos), max(p.shape[1] for p in photos)
         self.photos = torch.zeros((len(photos), height, width, 3), dtype=torch.uint8, device=device)
         for index, photo in enumerate(photos):
-            self.photos[index, :photo.shape[0], :photo.shape[1]] = torch.from_numpy(np.ascontiguousarray(photo))
+            self.photos[index, :photo.shape[0], :photo.shape[1]] = torch.tensor(photo)
         self.sizes = torch.tensor([p.shape[:2] for p in photos], device=device)
         self.size, self.per_epoch, self.generator = size, per_epoch, generator
 
