@@ -27,12 +27,12 @@ def test_source_fills_the_budget_and_quality_grows_with_it(images):
         for image in images:
             payload = source.encode(image, budget)
             assert len(payload) == budget
-            out = source.decode(payload)
+            out = source.decode(payload, (32, 32))
             assert out is not None and out.shape == (32, 32, 3)
             decoded.append(psnr(image, out))
         means.append(np.mean(decoded))
     assert means[0] > 17 and means[0] < means[1] < means[2]
-    assert source.codec_of(source.encode(images[0], 16)) == "jpeg16"
+    assert source.codec_of(source.encode(images[0], 16)) == "jpeg-half"
 
 
 @pytest.mark.skipif("avif" not in source.CODECS, reason="Pillow without AVIF")
@@ -42,18 +42,18 @@ def test_stripped_avif_decodes_to_the_full_files_pixels(images):
     payload = b"\0" + source._avif_payload(full)
     assert len(payload) < len(full) - 250  # the container and sequence header stay home
     expected = np.asarray(Image.open(io.BytesIO(full)).convert("RGB"))
-    np.testing.assert_array_equal(source.decode(payload.ljust(len(payload) + 9, b"\0")), expected)
+    np.testing.assert_array_equal(source.decode(payload.ljust(len(payload) + 9, b"\0"), (32, 32)), expected)
 
 
 def test_bad_payloads_decode_to_none_never_raise(images):
-    assert source.decode(bytes(64)) is None  # nothing fitted: all zero
-    assert source.decode(bytes([250]) + bytes(range(1, 64))) is None  # a tag no codec uses
+    assert source.decode(bytes(64), (32, 32)) is None  # nothing fitted: all zero
+    assert source.decode(bytes([250]) + bytes(range(1, 64)), (32, 32)) is None  # a tag no codec uses
     good = source.encode(images[0], 96)
     rng = np.random.default_rng(0)
     for _ in range(30):
         broken = bytearray(good)
         broken[1 + rng.integers(len(good) - 1)] ^= 1 << int(rng.integers(8))
-        out = source.decode(bytes(broken[:rng.integers(2, len(good))]))
+        out = source.decode(bytes(broken[:rng.integers(2, len(good))]), (32, 32))
         assert out is None or out.shape == (32, 32, 3)
 
 
@@ -132,12 +132,12 @@ def test_image_round_trip_and_a_failed_codeword_is_counted(images):
     rng = np.random.default_rng(4)
     symbols = link.send(images[2], mcs)
     assert symbols.shape == (SYMBOLS,) and symbols.dtype == np.complex64
-    good = link.receive(*link.awgn(symbols, 20.0, rng), mcs)
+    good = link.receive(*link.awgn(symbols, 20.0, rng), mcs, (32, 32))
     assert good.status == "ok"
-    np.testing.assert_array_equal(good.image, source.decode(source.encode(images[2], mcs.budget)))
-    bad = link.receive(*link.awgn(symbols, 0.0, rng), mcs)
+    np.testing.assert_array_equal(good.image, source.decode(source.encode(images[2], mcs.budget), (32, 32)))
+    bad = link.receive(*link.awgn(symbols, 0.0, rng), mcs, (32, 32))
     assert bad.status == "codeword failed" and bad.payload is None
-    np.testing.assert_array_equal(bad.image, source.failed_image())
+    np.testing.assert_array_equal(bad.image, source.failed_image((32, 32)))
 
 
 def test_a_valid_codeword_with_a_wrong_check_byte_is_a_failed_one(images):
@@ -147,8 +147,8 @@ def test_a_valid_codeword_with_a_wrong_check_byte_is_a_failed_one(images):
     wrong = payload + bytes([link.check_byte(payload)[0] ^ 0x5A])
     coded = ldpc.code(mcs.coded_bits, mcs.info_bits).encode(np.unpackbits(np.frombuffer(wrong, np.uint8)))
     symbols = modulation.modulate(modulation.interleave(coded), mcs.bits_per_symbol)
-    assert link.receive(symbols, 1e-3, mcs).status == "codeword failed"
-    assert link.receive(link.payload_to_symbols(payload, mcs), 1e-3, mcs).status == "ok"
+    assert link.receive(symbols, 1e-3, mcs, (32, 32)).status == "codeword failed"
+    assert link.receive(link.payload_to_symbols(payload, mcs), 1e-3, mcs, (32, 32)).status == "ok"
 
 
 def test_the_cliff(images):
@@ -157,9 +157,9 @@ def test_the_cliff(images):
     mcs, rng = by_name("QPSK 1/2"), np.random.default_rng(5)
     below, above = [], []
     for image in images:
-        symbols, expected = link.send(image, mcs), source.decode(source.encode(image, mcs.budget))
-        below.append(link.receive(*link.awgn(symbols, 0.0, rng), mcs))
-        above.append(link.receive(*link.awgn(symbols, 6.0, rng), mcs))
+        symbols, expected = link.send(image, mcs), source.decode(source.encode(image, mcs.budget), (32, 32))
+        below.append(link.receive(*link.awgn(symbols, 0.0, rng), mcs, (32, 32)))
+        above.append(link.receive(*link.awgn(symbols, 6.0, rng), mcs, (32, 32)))
         assert above[-1].status == "ok" and np.array_equal(above[-1].image, expected)
     assert sum(r.status == "codeword failed" for r in below) >= len(images) - 1
     psnr_below = np.mean([psnr(i, r.image) for i, r in zip(images, below)])
@@ -168,7 +168,8 @@ def test_the_cliff(images):
 
 
 def test_selection_and_capacity_budget():
-    assert link.capacity_budget(0.0) == 32 and link.capacity_budget(20.0) == 213
+    assert link.capacity_budget(0.0, 256) == 32 and link.capacity_budget(20.0, 256) == 213
+    assert link.capacity_budget(10.0, 62_500) == 27_026  # k of a 500x500 image: 62,500 log2(11) / 8
     thresholds = {"QPSK 1/4": -1.0, "QPSK 1/2": 3.0, "16QAM 1/4": 3.0, "64QAM 5/6": None}
     assert link.select(-5.0, thresholds) is None
     assert link.select(0.0, thresholds).name == "QPSK 1/4"

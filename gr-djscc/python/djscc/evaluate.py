@@ -13,6 +13,9 @@ Examples:
       --snr=-5:25:2.5 --json out/eval.json --plot out/eval.png
   djscc-eval da-djscc_1-12 --data samples --snr 0 10 20 --channel rayleigh --pilots 16
   djscc-eval da-djscc_1-12 digital 'digital:16QAM 1/2' capacity --data samples --snr 0:20:5
+  djscc-eval da-djscc_1-12 digital capacity --data ../shared/data/kodak24 --image-size 128 \
+      --fit crop --snr 0:20:5
+Without --image-size the images are measured as they are (center-cropped to multiples of 4).
 """
 
 import argparse
@@ -25,7 +28,7 @@ import torch
 from tqdm import tqdm
 
 from djscc import cli
-from djscc.data import ImageSet, center_crop_to_multiple, load_images
+from djscc.data import FITS, ImageSet, center_crop_to_multiple, fit_image, load_images
 from djscc.digital.codec import DigitalCodec, capacity_images, check_size
 from djscc.errors import InputError
 from djscc.metrics import channels_first, psnr_per_image, ssim_per_image, to_float, to_uint8
@@ -74,6 +77,18 @@ def image_batches(image_set: ImageSet, batch_size: int):
     for start in range(0, len(images), batch_size):
         batch_labels = None if labels is None else torch.from_numpy(labels[start:start + batch_size].astype(np.int64))
         yield channels_first(images[start:start + batch_size]), batch_labels
+
+
+def fit_images(image_set: ImageSet, size: int | None, fit: str = "crop") -> ImageSet:
+    """The images as ``size`` x ``size`` (data.fit_image: the centered crop, or that of the
+    image scaled to it), labels kept; as they are when ``size`` is None."""
+    if size is None:
+        return image_set
+    if size % DOWNSAMPLING:
+        raise InputError(f"--image-size must be a multiple of {DOWNSAMPLING}, not {size}")
+    images = np.stack([fit_image(image, size, fit, f"image {index} of {image_set.source}")
+                       for index, image in enumerate(image_set.images)])
+    return ImageSet(images, image_set.labels, f"{image_set.source} ({fit} {size}x{size})")
 
 
 def metric_names(model, image_set: ImageSet, classifier) -> list[str]:
@@ -211,6 +226,11 @@ def parse_args(argv=None) -> argparse.Namespace:
                              "--snr=-5:25:2.5,-2 when the first starts with '-'")
     parser.add_argument("--realizations", type=cli.positive_int, default=10, help="channel draws per image")
     parser.add_argument("--limit", type=cli.positive_int, help="the first N images only")
+    parser.add_argument("--image-size", type=cli.positive_int,
+                        help="measure every image as S x S (--fit; S a multiple of 4); default: as they are")
+    parser.add_argument("--fit", default="crop", choices=FITS,
+                        help="with --image-size: crop = the centered S x S (images at least that large), "
+                             "resize = the short side scaled to S (Lanczos), then the center")
     parser.add_argument("--channel", default="awgn", choices=sorted(CHANNELS),
                         help="fading: Rayleigh varying within each image (Doppler), measured per pilot block")
     parser.add_argument("--pilots", type=cli.positive_int, help="Rayleigh: estimate h from this many pilots "
@@ -277,7 +297,8 @@ def evaluate(argv=None) -> int:
     args = parse_args(argv)
     cli.set_threads(args.threads)
     snr_grid = parse_snr_grid(args.snr)
-    image_set = load_images(args.data, args.split, args.data_root).limit(args.limit)
+    image_set = fit_images(load_images(args.data, args.split, args.data_root).limit(args.limit),
+                           args.image_size, args.fit)
     report = evaluate_models(args.models, image_set, snr_grid, args.channel, args.pilots, args.realizations,
                              args.batch_size, args.seed, args.classifier, args.device, args.update_cards)
     save(report, args.json, args.plot)

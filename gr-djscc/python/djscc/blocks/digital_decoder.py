@@ -1,7 +1,10 @@
 """Digital decoder: payload PDUs of digital frames -> image PDUs, each codeword's fate counted.
 
-The header's model id names the MCS; each image's noise variance after equalization is
-1 / its SINR (the receiver's per-image estimate), which scales the LDPC decoder's LLRs.
+The header's model id names the MCS; the images are ``image_size`` square (as the neural
+decoder's), each floor(k / 256) codewords (digital.mcs.codewords); a frame of another
+symbol count is counted as ``wrong_size`` and dropped. Each image's noise variance after
+equalization is 1 / its SINR (the receiver's per-image estimate), which scales the LDPC
+decoder's LLRs.
 A codeword whose parity check fails, or bytes no codec can read, give the mid-gray image a
 receiver without the picture would show, with ``status`` in the meta saying which. Its
 images carry meta scheme "digital" (the neural decoder's none), so a sink that shows both
@@ -15,12 +18,14 @@ from gnuradio import gr
 from djscc.blocks import pdu
 from djscc.blocks.decoder import decoder, image_meta, log_counts
 from djscc.digital import link, source
-from djscc.digital.mcs import SYMBOLS, by_header_id
+from djscc.digital.mcs import SYMBOLS, by_header_id, codewords
 
 
 class digital_decoder(gr.basic_block):
-    def __init__(self):
+    def __init__(self, image_size: int = 32):
         gr.basic_block.__init__(self, name="djscc_digital_decoder", in_sig=None, out_sig=None)
+        self.size = (int(image_size), int(image_size))
+        self.symbols_per_image = codewords(*self.size) * SYMBOLS  # InputError for a size it cannot code
         self.counts = {"frames": 0, "images": 0, "ok": 0, "codeword failed": 0, "codec failed": 0,
                        "unknown_model": 0, "wrong_size": 0, "bad_pdu": 0}
         self.out = pmt.intern("images")
@@ -49,7 +54,7 @@ class digital_decoder(gr.basic_block):
         if mcs is None:
             self.counts["unknown_model"] += 1
             return []
-        if per_image != SYMBOLS or len(payload) != images * per_image:
+        if per_image != self.symbols_per_image or len(payload) != images * per_image:
             self.counts["wrong_size"] += 1
             return []
         self.counts["frames"] += 1
@@ -57,10 +62,10 @@ class digital_decoder(gr.basic_block):
         snr = decoder.image_snr(meta, images)
         for index, (symbols, snr_db) in enumerate(zip(payload.reshape(images, per_image), snr)):
             try:
-                reception = link.receive(symbols, 10.0 ** (-float(snr_db) / 10.0), mcs)
+                reception = link.receive(symbols, 10.0 ** (-float(snr_db) / 10.0), mcs, self.size)
             except Exception as error:  # counted as the codec's, never fatal
                 gr.log.warn(f"djscc digital_decoder: {error}")
-                reception = link.Reception(source.failed_image(), "codec failed", None)
+                reception = link.Reception(source.failed_image(self.size), "codec failed", None)
             self.counts["images"] += 1
             self.counts[reception.status] += 1
             decoded.append(pdu.make(

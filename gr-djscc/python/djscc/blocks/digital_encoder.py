@@ -1,8 +1,11 @@
-"""Digital encoder: image PDUs -> PDUs of one LDPC codeword's QAM symbols (djscc.digital).
+"""Digital encoder: image PDUs -> PDUs of their LDPC codewords' QAM symbols (djscc.digital).
 
 The separate source and channel coding baseline, in the same frames as the neural codecs:
-each 32x32 image becomes the bytes of its best codec at the MCS's budget, one LDPC
-codeword, 256 QAM symbols; the header's model id names the MCS (digital.mcs.header_id).
+each H x W image becomes the bytes of its best codec at its codewords' budget, then
+floor(H*W/4 / 256) LDPC codewords of 256 QAM symbols each (one at 32x32, 16 at 128x128:
+the k of DA-DJSCC 1/12, digital.mcs.codewords); the header's model id names the MCS
+(digital.mcs.header_id). An image the scheme cannot code (sides not multiples of 4, fewer
+pixels than 32x32) is rejected with a warning and counted.
 """
 
 import numpy as np

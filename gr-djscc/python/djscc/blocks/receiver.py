@@ -49,7 +49,7 @@ class receiver(gr.hier_block2):
             self.decoder = scheme_decoder(model=model, image_size=image_size, threads=threads)
             self.decoders = self.decoder.decoders
         else:
-            self.decoder = (digital_decoder() if schemes[0] == "digital" else
+            self.decoder = (digital_decoder(image_size=image_size) if schemes[0] == "digital" else
                             decoder(model=model, image_size=image_size, threads=threads))
             self.decoders = {schemes[0]: self.decoder}
         for port in ("images", "frames", "csi"):

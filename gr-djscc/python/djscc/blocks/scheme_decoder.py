@@ -24,7 +24,7 @@ class scheme_decoder(gr.basic_block):
     def __init__(self, model: str = "da-djscc_1-12", image_size: int = 32, threads: int = 1):
         gr.basic_block.__init__(self, name="djscc_scheme_decoder", in_sig=None, out_sig=None)
         self.decoders = {"djscc": decoder(model=model, image_size=image_size, threads=threads),
-                         "digital": digital_decoder()}
+                         "digital": digital_decoder(image_size=image_size)}
         self.threads = self.decoders["djscc"].threads
         self.out = pmt.intern("images")
         self.message_port_register_out(self.out)

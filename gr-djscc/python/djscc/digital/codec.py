@@ -8,6 +8,10 @@ SNR the encoder is told (link.select, the measured thresholds; the most robust b
 channel state's average SNR (a real receiver reads it from the header) and the LLRs' noise
 variance from the effective SNR, so Rayleigh fading with zero-forcing is handled too.
 ``capacity_images`` is the bound: the codec at floor(k log2(1 + SNR) / 8) bytes, error-free.
+
+Any H x W of multiples of 4 with k = H*W/4 >= 256 (mcs.codewords): the image gets the k
+symbols DA-DJSCC 1/12 sends, as floor(k / 256) codewords; the leftover symbols are not sent
+(``symbols_sent`` says so: 62,464 of 62,500 at 500x500).
 """
 
 import hashlib
@@ -16,7 +20,7 @@ import numpy as np
 import torch
 
 from djscc.digital import link, source
-from djscc.digital.mcs import MCS, SYMBOLS, TABLE, by_name
+from djscc.digital.mcs import MCS, SYMBOLS, TABLE, by_name, codewords, image_symbols
 from djscc.errors import InputError
 from djscc.metrics import to_float, to_pixels
 from djscc.nn.channels import ChannelState
@@ -25,7 +29,7 @@ NAME = "digital"  # djscc-eval's name of the adaptive scheme; "digital:<MCS>" a 
 
 
 class DigitalCodec:
-    """Source coding (djscc.digital.source) + gr-fec LDPC + QAM in k = 256 symbols a 32x32 image."""
+    """Source coding (djscc.digital.source) + gr-fec LDPC + QAM in the k = H*W/4 symbols of an image."""
 
     def __init__(self, mcs: MCS | None = None):
         self.mcs = mcs
@@ -56,44 +60,48 @@ class DigitalCodec:
         return self.mcs or link.select(snr_db) or TABLE[0]
 
     def symbols_per_image(self, height: int, width: int) -> int:
-        check_size(height, width)
-        return SYMBOLS
+        """k, the symbols the bandwidth ratio gives an image (InputError for a size it cannot code)."""
+        codewords(height, width)
+        return image_symbols(height, width)
 
     def symbols_sent(self, state: ChannelState, height: int, width: int) -> torch.Tensor:
-        return torch.full(state.snr_db.shape, self.symbols_per_image(height, width))
+        """Its whole codewords' symbols: k less the leftover (mcs.codewords)."""
+        return torch.full(state.snr_db.shape, codewords(height, width) * SYMBOLS)
 
     def encode(self, images: torch.Tensor, state: ChannelState) -> torch.Tensor:
-        """(B, 3, 32, 32) float in [0, 1] -> (B, 256) complex64 symbols at unit power."""
-        self.symbols_per_image(*images.shape[-2:])
-        rows = []
+        """(B, 3, H, W) float in [0, 1] -> (B, codewords * 256) complex64 symbols at unit power."""
+        size, rows = tuple(images.shape[-2:]), []
         for pixels, snr in zip(to_pixels(images.cpu()), state.snr_db.tolist()):
             mcs = self.choose(snr)
-            rows.append(link.payload_to_symbols(self.payload(pixels, mcs), mcs))
+            rows.append(link.payload_to_symbols(self.payload(pixels, link.image_budget(mcs, size)), mcs))
         return torch.from_numpy(np.stack(rows))
 
-    def payload(self, pixels: np.ndarray, mcs: MCS) -> bytes:
-        """The image's source code at the MCS's budget, coded once per image and budget."""
-        key = (hashlib.sha1(pixels.tobytes()).digest(), mcs.budget)
+    def payload(self, pixels: np.ndarray, budget: int) -> bytes:
+        """The image's source code at ``budget`` bytes, coded once per image and budget."""
+        key = (hashlib.sha1(pixels.tobytes()).digest(), pixels.shape, budget)
         if key not in self.payloads:
-            self.payloads[key] = source.encode(pixels, mcs.budget)
+            self.payloads[key] = source.encode(pixels, budget)
         return self.payloads[key]
 
     def decode(self, received: torch.Tensor, state: ChannelState, image_size: tuple[int, int]) -> torch.Tensor:
-        """(B, 256) equalized symbols -> (B, 3, 32, 32) float; mid gray for a failed codeword."""
-        self.symbols_per_image(*image_size)
+        """(B, codewords * 256) equalized symbols -> (B, 3, H, W) float; mid gray where a
+        codeword failed."""
+        size = tuple(image_size)
         noise_var = 10.0 ** (-state.effective_snr_db.double() / 10.0)
-        images = [link.receive(symbols, var, self.choose(snr)).image
+        images = [link.receive(symbols, var, self.choose(snr), size).image
                   for symbols, var, snr in zip(received.cpu().numpy(), noise_var.tolist(), state.snr_db.tolist())]
         return to_float(torch.from_numpy(np.stack(images)).permute(0, 3, 1, 2)).to(received.device)
 
 
 def capacity_images(pixels: np.ndarray, snr_db: float) -> np.ndarray:
-    """uint8 (B, 32, 32, 3) -> what the codec gives at the AWGN capacity's budget, error-free."""
-    budget = link.capacity_budget(snr_db)
-    decoded = [source.decode(source.encode(image, budget)) for image in pixels]
-    return np.stack([source.failed_image() if image is None else image for image in decoded])
+    """uint8 (B, H, W, 3) -> what the codec gives at the AWGN capacity's budget of the
+    image's k symbols, error-free."""
+    size = pixels.shape[1:3]
+    budget = link.capacity_budget(snr_db, image_symbols(*size))
+    decoded = [source.decode(source.encode(image, budget), size) for image in pixels]
+    return np.stack([source.failed_image(size) if image is None else image for image in decoded])
 
 
 def check_size(height: int, width: int) -> None:
-    if (height, width) != (source.SIZE, source.SIZE):
-        raise InputError(f"the digital scheme codes {source.SIZE}x{source.SIZE} images, not {height}x{width}")
+    """InputError unless the digital scheme codes ``height`` x ``width`` (mcs.codewords)."""
+    codewords(height, width)

@@ -1,9 +1,12 @@
 """The digital link end to end, in numpy and gr-fec: image -> bytes (source) -> LDPC
-codeword -> interleaved bits -> QAM symbols -> channel -> exact LLRs -> decoder -> bytes ->
-image. A codeword whose parity check fails, or whose check byte does not match (the LDPC
-decoder converged to another codeword: 51 of 75,600 decodes in benchmarks/digital.py before
-the check byte), or a payload the codec cannot read, is counted and shown as
-``source.failed_image()`` (mid gray), as a receiver without the image would."""
+codewords -> interleaved bits -> QAM symbols -> channel -> exact LLRs -> decoder -> bytes ->
+image. An image of H x W goes out as mcs.codewords(H, W) codewords (one at 32x32, 16 at
+128x128), its source code cut into their byte budgets; it decodes only when every codeword
+does, as a real AVIF or JPEG file missing a piece would not. A codeword whose parity check
+fails, or whose check byte does not match (the LDPC decoder converged to another codeword:
+51 of 75,600 decodes in benchmarks/digital.py before the check byte), or a payload the codec
+cannot read, is counted and shown as ``source.failed_image()`` (mid gray), as a receiver
+without the image would."""
 
 import binascii
 import math
@@ -12,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from djscc.digital import ldpc, modulation, source
-from djscc.digital.mcs import CHECK_BYTES, MCS, SYMBOLS, TABLE
+from djscc.digital.mcs import CHECK_BYTES, MCS, SYMBOLS, TABLE, codewords
 
 # Lowest SNR (dB, AWGN, true noise variance) at which each MCS's FER was at most 10 % in
 # benchmarks/digital.py (the first 200 exact CIFAR-10 test images, 1 dB grid from 0 dB, so
@@ -41,9 +44,9 @@ THRESHOLDS_DB: dict[str, float | None] = {
 
 @dataclass
 class Reception:
-    image: np.ndarray  # (32, 32, 3) uint8, failed_image() when status is not "ok"
-    status: str  # "ok", "codeword failed" (parity check or check byte not met), "codec failed"
-    payload: bytes | None  # the decoded bytes (None when the codeword failed)
+    image: np.ndarray  # (H, W, 3) uint8, failed_image() when status is not "ok"
+    status: str  # "ok", "codeword failed" (a parity check or check byte not met), "codec failed"
+    payload: bytes | None  # the decoded bytes (None when a codeword failed)
 
 
 def check_byte(payload: bytes) -> bytes:
@@ -53,38 +56,59 @@ def check_byte(payload: bytes) -> bytes:
 
 
 def payload_to_symbols(payload: bytes, mcs: MCS) -> np.ndarray:
-    """``mcs.budget`` bytes -> SYMBOLS complex64 symbols (one codeword: payload + check byte)."""
-    if len(payload) != mcs.budget:
-        raise ValueError(f"{mcs.name} carries {mcs.budget} bytes, not {len(payload)}")
-    bits = np.unpackbits(np.frombuffer(payload + check_byte(payload), np.uint8))
-    coded = ldpc.code(mcs.coded_bits, mcs.info_bits).encode(bits)
-    return modulation.modulate(modulation.interleave(coded), mcs.bits_per_symbol)
+    """n * ``mcs.budget`` bytes -> n * SYMBOLS complex64 symbols: n codewords, each a
+    ``mcs.budget``-byte piece of the payload and its check byte, interleaved on its own."""
+    if not payload or len(payload) % mcs.budget:
+        raise ValueError(f"{mcs.name} carries {mcs.budget} bytes a codeword, not {len(payload)} in all")
+    code = ldpc.code(mcs.coded_bits, mcs.info_bits)
+    pieces = (payload[at:at + mcs.budget] for at in range(0, len(payload), mcs.budget))
+    coded = [modulation.interleave(code.encode(np.unpackbits(np.frombuffer(piece + check_byte(piece), np.uint8))))
+             for piece in pieces]
+    return modulation.modulate(np.concatenate(coded), mcs.bits_per_symbol)
 
 
-def symbols_to_payload(received: np.ndarray, noise_var: float, mcs: MCS) -> tuple[bytes, bool]:
-    """SYMBOLS received symbols and the noise variance -> (payload, parity check and check
-    byte met)."""
-    if received.shape != (SYMBOLS,):
-        raise ValueError(f"expected {SYMBOLS} symbols, got {received.shape}")
-    llr = modulation.deinterleave(modulation.llr(received, noise_var, mcs.bits_per_symbol))
-    bits, ok = ldpc.code(mcs.coded_bits, mcs.info_bits).decode(llr)
-    codeword = np.packbits(bits).tobytes()
-    payload = codeword[:-CHECK_BYTES]
-    return payload, ok and codeword[-CHECK_BYTES:] == check_byte(payload)
+def codeword_llr(received: np.ndarray, noise_var: float, mcs: MCS) -> np.ndarray:
+    """One codeword's SYMBOLS received symbols -> its deinterleaved bit LLRs (the decoder's input)."""
+    return modulation.deinterleave(modulation.llr(received, noise_var, mcs.bits_per_symbol))
+
+
+def symbols_to_payload(received: np.ndarray, noise_var: float, mcs: MCS) -> bytes | None:
+    """n * SYMBOLS received symbols and the noise variance -> the payload, or None at the
+    first codeword whose parity check or check byte fails (the rest are not decoded: the
+    image is lost already)."""
+    if received.ndim != 1 or not len(received) or len(received) % SYMBOLS:
+        raise ValueError(f"expected a multiple of {SYMBOLS} symbols, got {received.shape}")
+    code, pieces = ldpc.code(mcs.coded_bits, mcs.info_bits), []
+    for symbols in received.reshape(-1, SYMBOLS):
+        bits, ok = code.decode(codeword_llr(symbols, noise_var, mcs))
+        codeword = np.packbits(bits).tobytes()
+        pieces.append(codeword[:-CHECK_BYTES])
+        if not (ok and codeword[-CHECK_BYTES:] == check_byte(pieces[-1])):
+            return None
+    return b"".join(pieces)
+
+
+def image_budget(mcs: MCS, size: tuple[int, int]) -> int:
+    """Bytes of source code a (height, width) image gets at ``mcs``: its codewords' budgets."""
+    return mcs.budget * codewords(*size)
 
 
 def send(image: np.ndarray, mcs: MCS) -> np.ndarray:
-    """A 32x32 image -> its SYMBOLS symbols at ``mcs``."""
-    return payload_to_symbols(source.encode(image, mcs.budget), mcs)
+    """An (H, W, 3) image -> its codewords' symbols at ``mcs``."""
+    return payload_to_symbols(source.encode(image, image_budget(mcs, image.shape[:2])), mcs)
 
 
-def receive(received: np.ndarray, noise_var: float, mcs: MCS) -> Reception:
-    payload, ok = symbols_to_payload(received, noise_var, mcs)
-    if not ok:
-        return Reception(source.failed_image(), "codeword failed", None)
-    image = source.decode(payload)
+def receive(received: np.ndarray, noise_var: float, mcs: MCS, size: tuple[int, int]) -> Reception:
+    """A (height, width) = ``size`` image's received symbols -> what the receiver shows."""
+    if received.shape != (codewords(*size) * SYMBOLS,):
+        raise ValueError(f"a {size[0]}x{size[1]} image is {codewords(*size) * SYMBOLS} symbols, "
+                         f"not {received.shape}")
+    payload = symbols_to_payload(received, noise_var, mcs)
+    if payload is None:
+        return Reception(source.failed_image(size), "codeword failed", None)
+    image = source.decode(payload, size)
     if image is None:
-        return Reception(source.failed_image(), "codec failed", payload)
+        return Reception(source.failed_image(size), "codec failed", payload)
     return Reception(image, "ok", payload)
 
 
@@ -103,6 +127,6 @@ def select(snr_db: float, thresholds: dict[str, float | None] | None = None) -> 
     return max(fitting, key=lambda m: (m.budget, -thresholds[m.name]), default=None)
 
 
-def capacity_budget(snr_db: float, symbols: int = SYMBOLS) -> int:
-    """Bytes the AWGN capacity carries in ``symbols`` uses: floor(k log2(1 + SNR) / 8)."""
+def capacity_budget(snr_db: float, symbols: int) -> int:
+    """Bytes the AWGN capacity carries in k = ``symbols`` uses: floor(k log2(1 + SNR) / 8)."""
     return int(symbols * math.log2(1.0 + 10.0 ** (snr_db / 10.0)) // 8)

@@ -1,16 +1,20 @@
-"""Source coding of a 32x32 RGB image into a fixed byte budget (Pillow's codecs).
+"""Source coding of an RGB image of any size into a fixed byte budget (Pillow's codecs).
 
-The first byte names the codec; the container is cut away to what the receiver can rebuild:
+The first byte names the codec; the container is cut away to what the receiver can rebuild
+from the image size, which it knows (as the neural decoder does):
 - 0, ``avif``: Pillow's AVIF plugin (libaom). Only the AV1 frame OBU's payload follows; the
   receiver rebuilds the ISOBMFF container, the temporal delimiter and the sequence header
-  from a template encoded once with the same settings (they do not depend on the image).
-- 1..100, ``jpeg16``: JPEG of a 16x16 downscale at that quality (bicubic both ways), the
-  best at the smallest budgets; 101..200, ``jpeg32``: JPEG at full size, quality - 100.
-  The receiver rebuilds the header (quantization tables from the quality, Pillow's
-  standard Huffman tables) by encoding a blank image at that quality.
-Per image, each codec's quality is the highest that fits the budget, and the codec sent is
-the one with the best PSNR; the payload is zero-padded to the budget (an AV1 tile ends with
-a trailing one bit, so the zeros come off; libjpeg ignores what follows the last block).
+  from a template of the same size encoded once with the same settings (they depend on the
+  image size, not on its content).
+- 1..100, ``jpeg-half``: JPEG of a downscale to half each side at that quality (bicubic
+  both ways; 16x16 of a 32x32 image), the best at the smallest budgets; 101..200,
+  ``jpeg-full``: JPEG at full size, quality - 100. The receiver rebuilds the header
+  (quantization tables from the quality, Pillow's standard Huffman tables) by encoding a
+  blank image of that size at that quality.
+Per image, each codec's quality is the highest that fits the budget (a bisection over
+quality: 7 or 8 encodes, whatever the budget), and the codec sent is the one with the best
+PSNR; the payload is zero-padded to the budget (an AV1 tile ends with a trailing one bit,
+so the zeros come off; libjpeg ignores what follows the last block).
 """
 
 import functools
@@ -19,27 +23,26 @@ import io
 import numpy as np
 from PIL import Image, features
 
-SIZE = 32  # the images this codec serves are SIZE x SIZE x 3
 FAILED_PIXEL = 128  # what the receiver shows for an image it could not decode: mid gray
 AVIF_SPEED = 6  # libaom's speed (0 slowest .. 10); 4 gains 0.35 dB at twice the time
-AVIF_MIN_BYTES = 40  # AVIF is not tried below: JPEG16 wins there (63 of 64 samples at 32 bytes)
-CODECS = ("avif", "jpeg16", "jpeg32") if features.check("avif") else ("jpeg16", "jpeg32")
-_JPEG_SIDE = {"jpeg16": 16, "jpeg32": SIZE}
-_JPEG_TAG = {"jpeg16": 0, "jpeg32": 100}  # tag = offset + quality
+AVIF_MIN_BYTES = 40  # AVIF is not tried below: JPEG half wins there (63 of 64 samples at 32 bytes)
+CODECS = ("avif", "jpeg-half", "jpeg-full") if features.check("avif") else ("jpeg-half", "jpeg-full")
+_JPEG_SCALE = {"jpeg-half": 2, "jpeg-full": 1}  # the JPEG codecs' downscale, each side
+_JPEG_TAG = {"jpeg-half": 0, "jpeg-full": 100}  # tag = offset + quality
 _OBU_FRAME = 6
 
 
 def encode(image: np.ndarray, budget: int, codecs: tuple[str, ...] = CODECS) -> bytes:
-    """``image`` (SIZE, SIZE, 3) uint8 -> exactly ``budget`` bytes: the best of ``codecs``
-    (all zero, which decodes to None, if none fits)."""
-    if image.shape != (SIZE, SIZE, 3) or image.dtype != np.uint8:
-        raise ValueError(f"expected a ({SIZE}, {SIZE}, 3) uint8 image, got {image.shape} {image.dtype}")
+    """``image`` (H, W, 3) uint8 -> exactly ``budget`` bytes: the best of ``codecs`` (all
+    zero, which decodes to None, if none fits)."""
+    if image.ndim != 3 or image.shape[2] != 3 or min(image.shape[:2]) < 1 or image.dtype != np.uint8:
+        raise ValueError(f"expected an (H, W, 3) uint8 image, got {image.shape} {image.dtype}")
     picture, best, best_error = Image.fromarray(image), b"", np.inf
     for codec in codecs:
         if codec == "avif" and budget < AVIF_MIN_BYTES:
             continue
         stream = _encode_one(picture, budget, codec)
-        decoded = decode(stream)
+        decoded = decode(stream, image.shape[:2])
         if decoded is not None:
             error = np.square(decoded.astype(np.float32) - image).mean()
             if error < best_error:
@@ -50,40 +53,48 @@ def encode(image: np.ndarray, budget: int, codecs: tuple[str, ...] = CODECS) -> 
 def codec_of(payload: bytes) -> str | None:
     """The codec a payload's first byte names (None for a tag no codec uses)."""
     tag = payload[0] if payload else 0
-    return "avif" if tag == 0 else "jpeg16" if tag <= 100 else "jpeg32" if tag <= 200 else None
+    return "avif" if tag == 0 else "jpeg-half" if tag <= 100 else "jpeg-full" if tag <= 200 else None
 
 
-def decode(payload: bytes) -> np.ndarray | None:
-    """The image of ``payload`` (as made by ``encode``), or None if it does not decode
-    (the caller shows ``failed_image()`` and counts it)."""
+def decode(payload: bytes, size: tuple[int, int]) -> np.ndarray | None:
+    """The (height, width) = ``size`` image of ``payload`` (as made by ``encode``), or None
+    if it does not decode (the caller shows ``failed_image(size)`` and counts it)."""
     codec, stream = codec_of(payload), payload.rstrip(b"\0")
     if len(stream) < 2 or codec is None:
         return None
+    height, width = size
     try:
         if codec == "avif":
-            template, offsets = _avif_template()
+            template, offsets = _avif_template(height, width)
             picture = Image.open(io.BytesIO(_avif_rebuild(template, offsets, stream[1:])))
         else:
-            header = _jpeg_header(_JPEG_SIDE[codec], stream[0] - _JPEG_TAG[codec])
+            header = _jpeg_header(_jpeg_size(width, height, codec), stream[0] - _JPEG_TAG[codec])
             picture = Image.open(io.BytesIO(header + payload[1:] + b"\xff\xd9"))
         picture = picture.convert("RGB")
-        if picture.size != (SIZE, SIZE):
-            picture = picture.resize((SIZE, SIZE), Image.Resampling.BICUBIC)
+        if picture.size != (width, height):
+            picture = picture.resize((width, height), Image.Resampling.BICUBIC)
         return np.asarray(picture)
     except (OSError, SyntaxError, ValueError, IndexError, RuntimeError):  # Pillow, libavif, libjpeg
         return None
 
 
-def failed_image() -> np.ndarray:
-    return np.full((SIZE, SIZE, 3), FAILED_PIXEL, np.uint8)
+def failed_image(size: tuple[int, int]) -> np.ndarray:
+    """What a receiver shows for a (height, width) image it could not decode: mid gray."""
+    return np.full((*size, 3), FAILED_PIXEL, np.uint8)
+
+
+def _jpeg_size(width: int, height: int, codec: str) -> tuple[int, int]:
+    """(width, height) a JPEG codec codes a width x height image at (sides rounded up)."""
+    scale = _JPEG_SCALE[codec]
+    return -(-width // scale), -(-height // scale)
 
 
 def _encode_one(picture: Image.Image, budget: int, codec: str) -> bytes:
     if codec == "avif":
         return _fit(lambda q: b"\0" + _avif_payload(_avif_bytes(picture, q)), budget, 0, 100)
-    side = _JPEG_SIDE[codec]
-    if side != SIZE:
-        picture = picture.resize((side, side), Image.Resampling.BICUBIC)
+    size = _jpeg_size(*picture.size, codec)
+    if size != picture.size:
+        picture = picture.resize(size, Image.Resampling.BICUBIC)
     return _fit(lambda q: bytes([_JPEG_TAG[codec] + q]) + _jpeg_scan(_jpeg_bytes(picture, q)), budget, 1, 100)
 
 
@@ -155,9 +166,10 @@ def _avif_payload(data: bytes) -> bytes:
 
 
 @functools.cache
-def _avif_template() -> tuple[bytes, dict]:
-    """A blank image's AVIF file and where its frame OBU and the lengths to patch lie."""
-    data = _avif_bytes(Image.new("RGB", (SIZE, SIZE), (FAILED_PIXEL,) * 3), 50)
+def _avif_template(height: int, width: int) -> tuple[bytes, dict]:
+    """A blank image's AVIF file of this size (its sequence header and container boxes
+    carry the size) and where its frame OBU and the lengths to patch lie."""
+    data = _avif_bytes(Image.new("RGB", (width, height), (FAILED_PIXEL,) * 3), 50)
     start, end = _avif_mdat(data)
     frame = next(obu for obu in _obus(data[start:end]) if obu[0] == _OBU_FRAME)
     return data, {"mdat": start - 8, "frame": start + frame[1], "extent": _iloc_extent_length(data)}
@@ -209,8 +221,9 @@ def _jpeg_scan(data: bytes) -> bytes:
 
 
 @functools.cache
-def _jpeg_header(side: int, quality: int) -> bytes:
+def _jpeg_header(size: tuple[int, int], quality: int) -> bytes:
+    """The header (SOI .. SOS) of Pillow's JPEG of a (width, height) image at ``quality``."""
     if not 1 <= quality <= 100:
         raise ValueError(f"JPEG quality {quality} out of range")
-    data = _jpeg_bytes(Image.new("RGB", (side, side)), quality)
+    data = _jpeg_bytes(Image.new("RGB", size), quality)
     return data[:_scan_start(data)]
