@@ -1,19 +1,24 @@
-"""Retrain every model of models/ at once, sized to a time budget.
+"""Retrain every model of models/ side by side: the paper's 300-epoch schedule spread over
+as many short runs as it takes, or a schedule sized to one time budget.
 
-All trainings run side by side (on one GPU, or on the CPU in reduced form). A short probe
-(one epoch on a slice of the data, every job at once, so contention is counted) measures
-each job's epoch time; each job then gets as many epochs as fit in --minutes, capped at
---max-epochs, and its cosine/one-cycle schedule is sized to that count, so every model
-finishes its schedule. The epochs and wall time land in each model's card.
+All trainings run at once (on one GPU, or on the CPU in reduced form). By default each job
+runs its full schedule (--max-epochs, the paper's 300; --max-classifier-epochs) for at most
+--minutes and stops after the epoch that uses them up; the same command again (on this or
+another machine, with --out carried along) resumes every job from its checkpoint and
+continues the same schedule, until each card's epochs reach its scheduled epochs. With
+--fit-schedule, a short probe (one epoch on a slice of the data, every job at once, so
+contention is counted) measures each job's epoch time and sizes each schedule to what fits
+in --minutes, so every model finishes a (shorter) schedule in one run.
 
   python models/recipe.py --data ../shared/data/cifar10/cifar10_jpeg_compact.npz \\
-      --test-data ../shared/data/cifar10/cifar10_exact.npz --minutes 17 --out runs/recipe
-  python models/recipe.py ... --minutes 20 --only da-djscc_1-12 --threads 2   # CPU, reduced
+      --test-data ../shared/data/cifar10/cifar10_exact.npz --minutes 9 --out runs/recipe \\
+      --only da-djscc_1-12 adjscc_1-12      # again and again: 300 epochs in 9-minute runs
+  python models/recipe.py ... --minutes 20 --only da-djscc_1-12 --threads 2 --fit-schedule   # CPU
 
-The shipped DA-DJSCC 1/6, AttenJSCC (small) and LSSC came from `--minutes 15` on one H100;
-the 1/12 DJSCC, ADJSCC and DA-DJSCC from 45-epoch djscc-train runs on a CPU, and the gated
-model from a CPU run too. Each card says how its model was trained. AttenJSCC in its Table 1
-configuration (attenjscc_1-12, 21.7M parameters, 87 MB: not shipped; its card is
+The shipped DA-DJSCC 1/6, AttenJSCC (small) and LSSC came from `--minutes 15 --fit-schedule`
+on one H100; the 1/12 DJSCC, ADJSCC and DA-DJSCC from 45-epoch djscc-train runs on a CPU, and
+the gated model from a CPU run too. Each card says how its model was trained. AttenJSCC in
+its Table 1 configuration (attenjscc_1-12, 21.7M parameters, 87 MB: not shipped; its card is
 benchmarks/results/attenjscc_1-12.card.json) trains at lr 1e-4: at 1e-3 its loss rose and went
 NaN within 25-55 steps on the H100, with or without TF32 or clipping the gradient norm at 1.
 """
@@ -50,7 +55,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--data", required=True, help="labelled training set (cifar10 or .npz)")
     parser.add_argument("--test-data", required=True, help="the classifier's test set (.npz)")
     parser.add_argument("--out", type=Path, required=True, help="folder for models and logs")
-    parser.add_argument("--minutes", type=float, required=True, help="training time after the probe")
+    parser.add_argument("--minutes", type=float, required=True,
+                        help="this run's training time (after the probe, with --fit-schedule)")
+    parser.add_argument("--fit-schedule", action="store_true",
+                        help="size each schedule to --minutes (a probe first) instead of running the "
+                             "full one in budgeted runs")
     parser.add_argument("--max-epochs", type=int, default=300, help="codecs (the paper's 300)")
     parser.add_argument("--max-classifier-epochs", type=int, default=60)
     parser.add_argument("--only", nargs="+", choices=sorted(JOBS), default=sorted(JOBS))
@@ -67,7 +76,7 @@ def command(name: str, args, out: Path, extra: list[str]) -> list[str]:
 def run_all(commands: dict[str, list[str]], logs: Path) -> dict[str, int]:
     """Start every command at once, wait for all; exit status by name."""
     logs.mkdir(parents=True, exist_ok=True)
-    running = {name: subprocess.Popen(argv, stdout=(logs / f"{name}.log").open("w"),
+    running = {name: subprocess.Popen(argv, stdout=(logs / f"{name}.log").open("a"),
                                       stderr=subprocess.STDOUT) for name, argv in commands.items()}
     return {name: process.wait() for name, process in running.items()}
 
@@ -78,8 +87,8 @@ def seconds_per_image(probe_model: Path) -> float:
     return training["wall_seconds"] / training["images"]
 
 
-def main(argv=None) -> int:
-    args = parse_args(argv)
+def fitted_schedules(args) -> dict[str, int]:
+    """Epochs per job that fit in --minutes, from a probe epoch of every job at once."""
     probe = args.out / "probe"
     status = run_all({name: command(name, args, probe, ["--epochs", "1", "--limit", str(args.probe_images),
                                                         "--restart"])
@@ -91,15 +100,34 @@ def main(argv=None) -> int:
     plan = {}
     for name in args.only:
         seconds = seconds_per_image(probe / name) * training_images
-        cap = args.max_classifier_epochs if name == "cifar10_classifier" else args.max_epochs
-        plan[name] = max(1, min(cap, math.floor(60 * args.minutes / seconds)))
+        plan[name] = max(1, min(epoch_cap(name, args), math.floor(60 * args.minutes / seconds)))
         print(f"{name}: ~{seconds:.1f} s/epoch -> {plan[name]} epochs", flush=True)
+    return plan
+
+
+def epoch_cap(name: str, args) -> int:
+    return args.max_classifier_epochs if name == "cifar10_classifier" else args.max_epochs
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    if args.fit_schedule:
+        jobs = {name: ["--epochs", str(epochs)] for name, epochs in fitted_schedules(args).items()}
+    else:
+        jobs = {name: ["--epochs", str(epoch_cap(name, args)), "--time-budget-min", str(args.minutes)]
+                for name in args.only}
     started = time.time()
-    status = run_all({name: command(name, args, args.out, ["--epochs", str(epochs)])
-                      for name, epochs in plan.items()}, args.out / "logs")
-    print(f"trained in {(time.time() - started) / 60:.1f} min: "
-          + ", ".join(f"{name} {'ok' if code == 0 else f'FAILED ({code})'}" for name, code in status.items()),
-          flush=True)
+    status = run_all({name: command(name, args, args.out, extra) for name, extra in jobs.items()},
+                     args.out / "logs")
+    print(f"trained for {(time.time() - started) / 60:.1f} min:", flush=True)
+    for name, code in status.items():
+        if code:
+            print(f"  {name} FAILED ({code}): see {args.out / 'logs' / name}.log", flush=True)
+            continue
+        training = zoo.read_card(args.out / name)["training"]
+        done = training["epochs"] >= training["scheduled_epochs"]
+        print(f"  {name} ok: epoch {training['epochs']} of {training['scheduled_epochs']}"
+              + ("" if done else " (run the same command again to continue)"), flush=True)
     return int(any(status.values()))
 
 

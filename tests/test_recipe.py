@@ -1,5 +1,6 @@
-"""models/recipe.py: the probe sizes each job's epochs, then every job trains to the end of
-its schedule and leaves a loadable model whose card says how long it trained."""
+"""models/recipe.py: a full schedule spread over budgeted runs that resume, or a probe that
+sizes each job's schedule to one run; either way a loadable model whose card says how long
+it trained."""
 
 import subprocess
 import sys
@@ -13,16 +14,35 @@ from djscc.nn import zoo
 REPO = Path(__file__).resolve().parents[1]
 
 
-def test_recipe_trains_the_chosen_models_within_the_budget(tmp_path):
+def recipe(tmp_path, *options):
     samples = load_images("samples")
     data = tmp_path / "train.npz"
-    np.savez(data, train_images=samples.images, train_labels=samples.labels)
+    np.savez(data, train_images=samples.images, train_labels=samples.labels,
+             test_images=samples.images, test_labels=samples.labels)
     result = subprocess.run(
         [sys.executable, str(REPO / "models" / "recipe.py"), "--data", str(data), "--test-data", str(data),
-         "--only", "da-djscc_1-12", "--minutes", "0.05", "--max-epochs", "3", "--probe-images", "64",
-         "--out", str(tmp_path / "out")],
+         "--out", str(tmp_path / "out"), *options],
         capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    return result
+
+
+def test_recipe_spreads_the_full_schedule_over_budgeted_runs(tmp_path):
+    options = ["--only", "djscc_snr7_1-12", "cifar10_classifier", "--max-epochs", "2",
+               "--max-classifier-epochs", "2", "--minutes", "1e-6"]
+    first = recipe(tmp_path, *options)
+    assert "djscc_snr7_1-12 ok: epoch 1 of 2 (run the same command again" in first.stdout
+    assert "cifar10_classifier ok: epoch 1 of 2" in first.stdout
+    second = recipe(tmp_path, *options)
+    assert "djscc_snr7_1-12 ok: epoch 2 of 2\n" in second.stdout
+    card = zoo.read_card(tmp_path / "out" / "djscc_snr7_1-12")
+    assert card["training"]["epochs"] == 2 and card["training"]["note"] == ""
+    assert "resuming" in (tmp_path / "out" / "logs" / "djscc_snr7_1-12.log").read_text()
+
+
+def test_recipe_fits_the_chosen_models_schedules_to_the_budget(tmp_path):
+    result = recipe(tmp_path, "--only", "da-djscc_1-12", "--minutes", "0.05", "--max-epochs", "3",
+                    "--probe-images", "64", "--fit-schedule")
     assert "da-djscc_1-12: ~" in result.stdout and "da-djscc_1-12 ok" in result.stdout
     model, card = zoo.load(tmp_path / "out" / "da-djscc_1-12")
     planned = int(result.stdout.split("->")[1].split()[0])

@@ -77,6 +77,22 @@ def test_stopped_run_resumes_from_its_checkpoint(tmp_path, capsys, monkeypatch):
         assert torch.allclose(tensor, resumed.state_dict()[name], atol=1e-6), name
 
 
+def test_run_stopped_by_its_budget_continues_its_schedule_and_refuses_another(tmp_path, capsys):
+    """--epochs 3 spread over runs: the next run continues the same cosine decay; a run
+    asking for another schedule is refused before it touches the checkpoint."""
+    assert run_train(tmp_path, "--epochs", "3", "--time-budget-min", "1e-6") == 0
+    checkpoint = torch.load(tmp_path / "m.ckpt.pt", weights_only=True)
+    assert checkpoint["epoch"] == 1 and "generator" not in checkpoint  # nothing tied to the device
+    assert run_train(tmp_path, "--epochs", "5") == 2
+    assert "epochs 3 (this run: 5)" in capsys.readouterr().err
+    assert run_train(tmp_path, "--epochs", "3", "--lr", "1e-4") == 2
+    assert "--restart" in capsys.readouterr().err
+    assert run_train(tmp_path, "--epochs", "3") == 0
+    training = zoo.read_card(tmp_path / "m")["training"]
+    assert training["epochs"] == 3 and training["note"] == ""
+    assert training["device"].startswith("cpu (") and training["device"].endswith("epochs 1-3")
+
+
 def test_fixed_snr_and_photo_folder_crops(tmp_path):
     code = train.main(["--arch", "djscc", "--snr", "7", "--data", "samples-kodak", "--crop-size", "64",
                        "--crops-per-epoch", "16", "--epochs", "1", "--batch-size", "8",

@@ -13,7 +13,6 @@ Example (reduced, CPU):
 import argparse
 import json
 import os
-import platform
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +26,14 @@ from djscc.errors import InputError
 from djscc.metrics import channels_first, psnr_db
 from djscc.nn import zoo
 from djscc.nn.channels import CHANNELS, make_channel
-from djscc.training import RandomCrops, steps_per_epoch, train_epochs
+from djscc.training import (
+    RandomCrops,
+    add_run_arguments,
+    devices_used,
+    steps_per_epoch,
+    stopped_early_note,
+    train_epochs,
+)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -66,10 +72,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--threads", type=cli.positive_int, help="torch CPU threads")
     parser.add_argument("--device", type=cli.device, default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--compile", action="store_true", help="torch.compile the model")
-    parser.add_argument("--restart", action="store_true", help="ignore an existing checkpoint")
-    parser.add_argument("--time-budget-min", type=cli.positive_float,
-                        help="stop after the epoch that uses up this many minutes (of this run) "
-                             "and save the model as it is; the card says where it stopped")
+    add_run_arguments(parser)
     parser.add_argument("--note", default="", help="free text stored in the card")
     args = parser.parse_args(argv)
     if args.snr is not None:
@@ -157,14 +160,24 @@ def train(argv=None) -> int:
                 "lr": scheduler.get_last_lr()[0]}
 
     history = train_epochs(model, optimizer, scheduler, generator, images, epochs=args.epochs,
-                           batch_size=args.batch_size, out=out, restart=args.restart, step=step,
-                           summarize=summarize, rank=rank, world=world, time_budget_min=args.time_budget_min)
+                           batch_size=args.batch_size, out=out, restart=args.restart, seed=args.seed,
+                           schedule=schedule(args, model, images, world), step=step, summarize=summarize,
+                           rank=rank, world=world, time_budget_min=args.time_budget_min)
     if rank == 0:
         zoo.save(model.cpu(), out, training_card(args, history, images, world, model.OBJECTIVE))
         print(f"saved {zoo.weights_path(out)} and {zoo.card_path(out)}")
     if distributed:
         dist.destroy_process_group()
     return 0
+
+
+def schedule(args, model, images, world: int) -> dict:
+    """What shapes a run, so a resumed run must give the same (training.Checkpoint): the
+    model, the data's size (not its path: it moves between machines), the schedule."""
+    return {"architecture": args.arch, "config": model.config.to_dict(), "images": len(images),
+            "crop_size": args.crop_size, "channel": args.channel, "snr_db": list(args.snr_range),
+            "epochs": args.epochs, "batch_size": args.batch_size * world, "lr": args.lr,
+            "weight_decay": args.weight_decay, "seed": args.seed}
 
 
 def training_card(args, history: list, images, world: int, objective: str) -> dict:
@@ -182,21 +195,13 @@ def training_card(args, history: list, images, world: int, objective: str) -> di
             "optimizer": f"Adam lr {args.lr} cosine to {args.lr / 100}, weight decay {args.weight_decay}",
             "loss": objective, "seed": args.seed,
             **({"initialized_from": args.init_from} if args.init_from else {}),
-            "device": f"{args.device} x{world} ({platform.processor() or platform.machine()})",
+            "device": devices_used(history) + (f" (x{world} processes)" if world > 1 else ""),
             "wall_seconds": round(sum(h["seconds"] for h in history), 1),
             "scheduled_epochs": args.epochs,
             "final_train_psnr_db": history[-1]["train_psnr_db"] if history else None,
-            "note": " ".join(filter(None, [args.note, stopped_early_note(args, history)])),
+            "note": " ".join(filter(None, [args.note, stopped_early_note(args.epochs, history)])),
         },
     }
-
-
-def stopped_early_note(args, history: list) -> str:
-    done = history[-1]["epoch"] if history else 0
-    if done >= args.epochs:
-        return ""
-    return (f"Stopped by --time-budget-min after epoch {done} of {args.epochs}: the learning rate "
-            f"had not finished its cosine decay, so this model is short of what the full schedule gives.")
 
 
 def main(argv=None) -> int:

@@ -12,7 +12,6 @@ Example (the shipped one: 97 s on an H100, 92.1 % on the 846 exact test images; 
 """
 
 import argparse
-import platform
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +23,7 @@ from djscc.data import load_images
 from djscc.errors import InputError
 from djscc.metrics import channels_first, to_float
 from djscc.nn import zoo
-from djscc.training import steps_per_epoch, train_epochs
+from djscc.training import add_run_arguments, devices_used, steps_per_epoch, stopped_early_note, train_epochs
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -45,7 +44,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=cli.positive_int, help="torch CPU threads")
     parser.add_argument("--device", type=cli.device, default="cuda" if torch.cuda.is_available() else "cpu")
-    parser.add_argument("--restart", action="store_true", help="ignore an existing checkpoint")
+    add_run_arguments(parser)
     return parser.parse_args(argv)
 
 
@@ -93,16 +92,22 @@ def train(argv=None) -> int:
         return loss, (logits.argmax(1) == labels[index]).sum().item()
 
     history = train_epochs(model, optimizer, scheduler, generator, images, epochs=args.epochs,
-                           batch_size=args.batch_size, out=out, restart=args.restart, step=step,
-                           summarize=lambda accuracy: {"train_accuracy": round(accuracy, 4)})
+                           batch_size=args.batch_size, out=out, restart=args.restart, seed=args.seed,
+                           schedule={"widths": args.widths, "images": len(images), "epochs": args.epochs,
+                                     "batch_size": args.batch_size, "lr": args.lr, "weight_decay": args.weight_decay,
+                                     "label_smoothing": args.label_smoothing, "seed": args.seed},
+                           step=step, summarize=lambda accuracy: {"train_accuracy": round(accuracy, 4)},
+                           time_budget_min=args.time_budget_min)
 
     card = {"name": out.name, "training": {
         "data": args.data, "images": len(images), "augmentation": "flips, 2-pixel translations",
-        "epochs": len(history) and history[-1]["epoch"], "batch_size": args.batch_size,
+        "epochs": len(history) and history[-1]["epoch"], "scheduled_epochs": args.epochs,
+        "batch_size": args.batch_size,
         "optimizer": f"SGD Nesterov one-cycle peak lr {args.lr}, weight decay {args.weight_decay}",
         "loss": f"cross-entropy, label smoothing {args.label_smoothing}", "seed": args.seed,
-        "device": f"{args.device} ({platform.processor() or platform.machine()})",
-        "wall_seconds": round(sum(h["seconds"] for h in history), 1)}}
+        "device": devices_used(history),
+        "wall_seconds": round(sum(h["seconds"] for h in history), 1),
+        "note": stopped_early_note(args.epochs, history)}}
     if args.test_data:
         test_set = labelled(args.test_data, "test", args.data_root)
         measured = accuracy(model, test_set.images, test_set.labels)

@@ -10,6 +10,7 @@ every epoch (``rank`` of ``world``).
 
 import json
 import os
+import platform
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -19,6 +20,7 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
+from djscc.cli import positive_float
 from djscc.errors import InputError
 from djscc.metrics import to_float
 from djscc.paths import add_suffix
@@ -78,26 +80,79 @@ class RandomCrops:
 
 
 class Checkpoint:
-    """Everything a resumed run needs, written atomically after every epoch."""
+    """Everything a resumed run needs, written atomically after every epoch. It holds no
+    random generator state (each epoch reseeds, see ``epoch_seed``), so a run started on a
+    GPU resumes on a CPU or another GPU; ``schedule`` (the settings that shape the run) must
+    match for a resume, so the cosine decay a run started with is the one it finishes."""
 
     def __init__(self, path: Path):
         self.path = path
 
-    def save(self, model, optimizer, scheduler, epoch: int, history: list, generator) -> None:
+    def save(self, model, optimizer, scheduler, epoch: int, history: list, schedule: dict) -> None:
         state = {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
                  "scheduler": scheduler.state_dict(), "epoch": epoch, "history": history,
-                 "generator": generator.get_state()}
+                 "schedule": schedule}
         temporary = add_suffix(self.path, ".tmp")
         torch.save(state, temporary)
         os.replace(temporary, self.path)
 
-    def load(self, model, optimizer, scheduler, generator) -> tuple[int, list]:
+    def load(self, model, optimizer, scheduler, schedule: dict) -> tuple[int, list]:
         state = torch.load(self.path, map_location="cpu", weights_only=True)
+        saved = state.get("schedule", schedule)  # checkpoints from before the check: trusted
+        changed = sorted(key for key in saved.keys() | schedule.keys() if saved.get(key) != schedule.get(key))
+        if changed:
+            raise InputError(
+                f"{self.path} continues a run with other settings: "
+                + ", ".join(f"{key} {saved.get(key)!r} (this run: {schedule.get(key)!r})" for key in changed)
+                + "; give the same settings to continue its schedule, or --restart to start over")
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
-        generator.set_state(state["generator"])
         return state["epoch"], state["history"]
+
+
+def epoch_seed(seed: int, epoch: int) -> int:
+    """The seed of epoch ``epoch``'s random draws (order, augmentation, channel noise)."""
+    return int(np.random.SeedSequence([seed, epoch]).generate_state(1)[0])
+
+
+def device_name(device: torch.device) -> str:
+    """'cuda (NVIDIA H200)' or 'cpu (x86_64)': where an epoch ran, for the card."""
+    if device.type == "cuda":
+        return f"cuda ({torch.cuda.get_device_name(device)})"
+    return f"cpu ({platform.processor() or platform.machine()})"
+
+
+def devices_used(history: list) -> str:
+    """'cuda (NVIDIA H200) epochs 1-120, cpu (x86_64) epochs 121-130': the card's record of
+    where a run that was resumed on other machines trained."""
+    spans = []
+    for entry in history:
+        device = entry.get("device", "unknown")
+        if spans and spans[-1][0] == device:
+            spans[-1][2] = entry["epoch"]
+        else:
+            spans.append([device, entry["epoch"], entry["epoch"]])
+    return ", ".join(f"{device} epochs {first}-{last}" for device, first, last in spans)
+
+
+def add_run_arguments(parser) -> None:
+    """--restart and --time-budget-min: how one run of a schedule starts and ends."""
+    parser.add_argument("--restart", action="store_true", help="ignore an existing checkpoint")
+    parser.add_argument("--time-budget-min", type=positive_float,
+                        help="stop after the epoch that uses up this many minutes (of this run) and save "
+                             "the model as it is; the card says where it stopped, and the same command "
+                             "again continues the schedule from the checkpoint")
+
+
+def stopped_early_note(epochs: int, history: list) -> str:
+    """The card's word on a run its time budget stopped before the end of its schedule."""
+    done = history[-1]["epoch"] if history else 0
+    if done >= epochs:
+        return ""
+    return (f"Stopped by --time-budget-min after epoch {done} of {epochs}: the learning rate "
+            f"had not finished its decay, so this model is short of what the full schedule gives; "
+            f"the same command again continues it.")
 
 
 def steps_per_epoch(images: int, batch_size: int, world: int = 1) -> int:
@@ -106,7 +161,7 @@ def steps_per_epoch(images: int, batch_size: int, world: int = 1) -> int:
 
 
 def train_epochs(model, optimizer, scheduler, generator: torch.Generator, images: torch.Tensor, *,
-                 epochs: int, batch_size: int, out: Path, restart: bool,
+                 epochs: int, batch_size: int, out: Path, restart: bool, seed: int, schedule: dict,
                  step: Callable[[torch.Tensor, torch.Tensor], tuple[torch.Tensor, float]],
                  summarize: Callable[[float], dict], rank: int = 0, world: int = 1,
                  time_budget_min: float | None = None) -> list[dict]:
@@ -114,11 +169,13 @@ def train_epochs(model, optimizer, scheduler, generator: torch.Generator, images
     resuming from NAME.ckpt.pt beside ``out`` unless ``restart``; returns the history, a dict
     an epoch. ``step(index, batch)`` gives one augmented float batch's loss and a score summed
     over its images; ``summarize(mean score)`` gives the epoch's figures for the history.
-    With ``time_budget_min``, no epoch starts once that many minutes have passed."""
+    ``generator`` (every random draw of the loop and of ``step``) is reseeded each epoch from
+    ``seed``; ``schedule`` must match the checkpoint's to resume (Checkpoint). With
+    ``time_budget_min``, no epoch starts once that many minutes have passed."""
     checkpoint = Checkpoint(add_suffix(out, ".ckpt.pt"))
     start_epoch, history = 0, []
     if checkpoint.path.exists() and not restart:
-        start_epoch, history = checkpoint.load(model, optimizer, scheduler, generator)
+        start_epoch, history = checkpoint.load(model, optimizer, scheduler, schedule)
         if rank == 0:
             print(f"resuming {checkpoint.path} after epoch {start_epoch}")
     steps = steps_per_epoch(len(images), batch_size, world)
@@ -128,6 +185,7 @@ def train_epochs(model, optimizer, scheduler, generator: torch.Generator, images
             break
         model.train()
         started = time.time()
+        generator.manual_seed(epoch_seed(seed, epoch))
         order = torch.randperm(len(images), device=images.device, generator=generator)
         order = order[: steps * batch_size * world][rank::world]
         score, seen = 0.0, 0
@@ -145,7 +203,8 @@ def train_epochs(model, optimizer, scheduler, generator: torch.Generator, images
             raise InputError(f"training diverged in epoch {epoch + 1} (the loss is not finite); "
                              f"nothing saved for it: lower --lr ({optimizer.defaults['lr']:g})")
         if rank == 0:
-            history.append({"epoch": epoch + 1, **summarize(score / seen), "seconds": round(time.time() - started, 1)})
+            history.append({"epoch": epoch + 1, **summarize(score / seen), "seconds": round(time.time() - started, 1),
+                            "device": device_name(images.device)})
             print(json.dumps(history[-1]), flush=True)
-            checkpoint.save(model, optimizer, scheduler, epoch + 1, history, generator)
+            checkpoint.save(model, optimizer, scheduler, epoch + 1, history, schedule)
     return history
