@@ -89,7 +89,7 @@ def train(argv=None) -> int:
     def step(index, batch):
         logits = model(batch.contiguous(memory_format=torch.channels_last))
         loss = F.cross_entropy(logits, labels[index], label_smoothing=args.label_smoothing)
-        return loss, (logits.argmax(1) == labels[index]).sum().item()
+        return loss, (logits.argmax(1) == labels[index]).sum()
 
     history = train_epochs(model, optimizer, scheduler, generator, images, epochs=args.epochs,
                            batch_size=args.batch_size, out=out, restart=args.restart, seed=args.seed,

@@ -26,6 +26,7 @@ from djscc.metrics import to_float
 from djscc.paths import add_suffix
 
 CROP_PADDING = 2  # reflect-pad then crop back: small translations
+PROGRESS_EVERY = 25  # steps between progress-bar figures: each read syncs with the GPU
 
 
 def augment(batch: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
@@ -162,13 +163,14 @@ def steps_per_epoch(images: int, batch_size: int, world: int = 1) -> int:
 
 def train_epochs(model, optimizer, scheduler, generator: torch.Generator, images: torch.Tensor, *,
                  epochs: int, batch_size: int, out: Path, restart: bool, seed: int, schedule: dict,
-                 step: Callable[[torch.Tensor, torch.Tensor], tuple[torch.Tensor, float]],
+                 step: Callable[[torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]],
                  summarize: Callable[[float], dict], rank: int = 0, world: int = 1,
                  time_budget_min: float | None = None) -> list[dict]:
     """Train ``model`` on ``images`` (uint8 (N, 3, H, W) on the device) up to ``epochs``,
     resuming from NAME.ckpt.pt beside ``out`` unless ``restart``; returns the history, a dict
     an epoch. ``step(index, batch)`` gives one augmented float batch's loss and a score summed
-    over its images; ``summarize(mean score)`` gives the epoch's figures for the history.
+    over its images (a tensor: the loop reads it back now and then, not every step);
+    ``summarize(mean score)`` gives the epoch's figures for the history.
     ``generator`` (every random draw of the loop and of ``step``) is reseeded each epoch from
     ``seed``; ``schedule`` must match the checkpoint's to resume (Checkpoint). With
     ``time_budget_min``, no epoch starts once that many minutes have passed."""
@@ -188,9 +190,9 @@ def train_epochs(model, optimizer, scheduler, generator: torch.Generator, images
         generator.manual_seed(epoch_seed(seed, epoch))
         order = torch.randperm(len(images), device=images.device, generator=generator)
         order = order[: steps * batch_size * world][rank::world]
-        score, seen = 0.0, 0
+        score, seen = torch.zeros((), device=images.device), 0
         bar = tqdm(order.split(batch_size), desc=f"epoch {epoch + 1}/{epochs}", disable=rank != 0, leave=False)
-        for index in bar:
+        for number, index in enumerate(bar, 1):
             loss, batch_score = step(index, augment(to_float(images[index]), generator))
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
@@ -198,12 +200,14 @@ def train_epochs(model, optimizer, scheduler, generator: torch.Generator, images
             scheduler.step()
             score += batch_score
             seen += len(index)
-            bar.set_postfix(summarize(score / seen))
-        if not np.isfinite(score):
+            if number % PROGRESS_EVERY == 0 and rank == 0:  # reading the score waits for the device
+                bar.set_postfix(summarize(score.item() / seen))
+        mean_score = score.item() / seen
+        if not np.isfinite(mean_score):
             raise InputError(f"training diverged in epoch {epoch + 1} (the loss is not finite); "
                              f"nothing saved for it: lower --lr ({optimizer.defaults['lr']:g})")
         if rank == 0:
-            history.append({"epoch": epoch + 1, **summarize(score / seen), "seconds": round(time.time() - started, 1),
+            history.append({"epoch": epoch + 1, **summarize(mean_score), "seconds": round(time.time() - started, 1),
                             "device": device_name(images.device)})
             print(json.dumps(history[-1]), flush=True)
             checkpoint.save(model, optimizer, scheduler, epoch + 1, history, schedule)
