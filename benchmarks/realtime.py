@@ -13,7 +13,8 @@ default) and off. Photos: --data a folder of them, --image-size S and --fit as t
 loopback's (each frame then carries as many S x S images as fit); written to realtime_S.
 
   .venv/bin/python benchmarks/realtime.py [--data ../shared/data/cifar10/cifar10_exact.npz]
-  .venv/bin/python benchmarks/realtime.py --data ../shared/data/bsds432 --image-size 128 --fit resize
+  .venv/bin/python benchmarks/realtime.py --data ../shared/data/kodak24 --image-size 128 \
+      --model da-djscc-photo_1-12
 """
 
 import argparse
@@ -29,7 +30,6 @@ from gnuradio import channels, gr
 from djscc import blocks as djscc_blocks
 
 RESULTS = Path(__file__).resolve().parent / "results"
-MODEL = "da-djscc_1-12"
 SAMPLE_RATE = 2e6
 CFO_HZ, CLOCK_PPM = 1000.0, 20.0  # the loopback's defaults
 STREAM_BUFFER = 65536  # samples between the streaming blocks, as in the loopback
@@ -39,16 +39,16 @@ LEAD = 65536  # zeros before the first burst: the receiver's DC blocker settles 
 class UnthrottledLoopback(gr.top_block):
     """Images -> transmitter -> channel model -> receiver -> image sink, unthrottled."""
 
-    def __init__(self, data: str, images_per_frame: int, image_rate: float, ssim: bool, snr_db: float,
-                 image_size: int, fit: str):
+    def __init__(self, model: str, data: str, images_per_frame: int, image_rate: float, ssim: bool,
+                 snr_db: float, image_size: int, fit: str):
         gr.top_block.__init__(self, "gr-djscc real time", catch_exceptions=True)
         self.source = djscc_blocks.image_source(dataset=data, count=0, rate=image_rate, image_size=image_size, fit=fit)
-        self.transmitter = djscc_blocks.transmitter(model=MODEL, snr_db=snr_db, images_per_frame=images_per_frame,
+        self.transmitter = djscc_blocks.transmitter(model=model, snr_db=snr_db, images_per_frame=images_per_frame,
                                                     fill=True, lead=LEAD)
         self.channel = channels.channel_model(noise_voltage=10 ** (-snr_db / 20), frequency_offset=CFO_HZ / SAMPLE_RATE,
                                               epsilon=1.0 + CLOCK_PPM * 1e-6, taps=[1.0], noise_seed=0)
         self.channel.set_min_output_buffer(STREAM_BUFFER)
-        self.receiver = djscc_blocks.receiver(model=MODEL, sample_rate=SAMPLE_RATE, image_size=image_size)
+        self.receiver = djscc_blocks.receiver(model=model, sample_rate=SAMPLE_RATE, image_size=image_size)
         self.sink = djscc_blocks.image_sink(true_snr_db=snr_db, quiet=True, ssim=ssim,
                                             idle_timeout=3.0 * max(1, image_size / 32))  # as the loopback's
         self.msg_connect(self.source, "images", self.sink, "reference")
@@ -58,9 +58,9 @@ class UnthrottledLoopback(gr.top_block):
         self.connect(self.transmitter, self.channel, self.receiver)
 
 
-def run_once(data: str, images_per_frame: int, image_rate: float, ssim: bool, snr_db: float,
+def run_once(model: str, data: str, images_per_frame: int, image_rate: float, ssim: bool, snr_db: float,
              image_size: int = 32, fit: str = "crop") -> dict:
-    top = UnthrottledLoopback(data, images_per_frame, image_rate, ssim, snr_db, image_size, fit)
+    top = UnthrottledLoopback(model, data, images_per_frame, image_rate, ssim, snr_db, image_size, fit)
     started, cpu_started = time.perf_counter(), time.process_time()
     top.start()
     completed = top.sink.wait_until_done()
@@ -96,7 +96,8 @@ def plot(result: dict, path: Path) -> None:
         axis.tick_params(axis="x", labelrotation=30, labelsize=8)
     axes[0].axhline(2.0, color="red", linestyle=":", label="target 2 Msps")
     size = result["image_size"]
-    axes[0].set(ylabel="sustained Msps", title=f"Loopback, unthrottled, {size}x{size} images ({result['data']})")
+    axes[0].set(ylabel="sustained Msps",
+                title=f"Loopback, unthrottled, {result['model']}, {size}x{size} images ({result['data']})")
     axes[1].bar(labels, [r["images_per_second"] for r in runs], color="tab:green")
     axes[1].axhline(100, color="red", linestyle=":", label="target 100 images/s")
     axes[1].set(ylabel="images decoded per second", title=result["machine"])
@@ -109,6 +110,7 @@ def plot(result: dict, path: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", default="da-djscc_1-12")
     parser.add_argument("--data", default="../shared/data/cifar10/cifar10_exact.npz")
     parser.add_argument("--images-per-frame", type=int, nargs="+", default=[1, 4, 16])
     parser.add_argument("--image-rates", type=float, nargs="+", default=[0, 110],
@@ -122,12 +124,12 @@ def main() -> None:
     args = parser.parse_args()
     args.out = args.out or RESULTS / ("realtime" if args.image_size == 32 else f"realtime_{args.image_size}")
     result = {"machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores",
-              "torch_threads_per_block": 1, "data": args.data, "image_size": args.image_size, "fit": args.fit,
-              "runs": []}
+              "torch_threads_per_block": 1, "model": args.model, "data": args.data,
+              "image_size": args.image_size, "fit": args.fit, "runs": []}
     for ssim in args.ssim:
         for image_rate in args.image_rates:
             for images_per_frame in args.images_per_frame:
-                result["runs"].append(run_once(args.data, images_per_frame, image_rate, ssim == "on",
+                result["runs"].append(run_once(args.model, args.data, images_per_frame, image_rate, ssim == "on",
                                                args.snr_db, args.image_size, args.fit))
                 print(result["runs"][-1], flush=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
