@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from PIL import Image
 
 from djscc.blocks import digital_decoder
 from djscc.data import fit_image, load_images
@@ -56,6 +57,15 @@ def test_a_non_square_size_and_its_leftover_symbols():
     assert symbols.shape == (1, 768)
     np.testing.assert_array_equal(out[0], source.decode(source.encode(image, 3 * 31), (36, 100)))
     assert capacity_images(image[None], 10.0).shape == (1, 36, 100, 3)
+
+
+@pytest.mark.skipif("avif" not in source.CODECS, reason="Pillow without AVIF")
+def test_the_avif_container_is_rebuilt_byte_for_byte_at_any_size(photos):
+    """The receiver's template of the image's size gives back the very file the sender made."""
+    for picture in (Image.fromarray(photos[0]), Image.fromarray(photos[1][:36])):
+        full = source._avif_bytes(picture, 40)
+        template, offsets = source._avif_template(picture.height, picture.width)
+        assert source._avif_rebuild(template, offsets, source._avif_payload(full)) == full
 
 
 def test_one_failed_codeword_loses_the_whole_image(photos):

@@ -33,7 +33,7 @@ class DigitalCodec:
 
     def __init__(self, mcs: MCS | None = None):
         self.mcs = mcs
-        self.payloads: dict[tuple[bytes, int], bytes] = {}  # source coding is the costly part
+        self.payloads: dict[tuple, bytes] = {}  # by image and budget: source coding is the costly part
 
     @classmethod
     def from_name(cls, name: str) -> "DigitalCodec | None":

@@ -1,6 +1,6 @@
 """LDPC channel coding with GNU Radio's gr-fec (``fec.ldpc_encoder`` / ``fec.ldpc_decoder``).
 
-gr-fec ships no parity-check matrix of the lengths an image's 256 symbols carry (512, 1024,
+gr-fec ships no parity-check matrix of the lengths a codeword's 256 symbols carry (512, 1024,
 1536 coded bits), so the codes are built here and shipped as .alist files in ``codes/``
 (``python -m djscc.digital.ldpc`` rebuilds them): an IRA structure (a dual-diagonal
 parity part, so H has full rank and K = N - M exactly) with the information columns' edges

@@ -12,9 +12,9 @@ from the image size, which it knows (as the neural decoder does):
   (quantization tables from the quality, Pillow's standard Huffman tables) by encoding a
   blank image of that size at that quality.
 Per image, each codec's quality is the highest that fits the budget (a bisection over
-quality: 7 or 8 encodes, whatever the budget), and the codec sent is the one with the best
-PSNR; the payload is zero-padded to the budget (an AV1 tile ends with a trailing one bit,
-so the zeros come off; libjpeg ignores what follows the last block).
+quality: 7 encodes, whatever the budget), and the codec sent is the one with the best PSNR;
+the payload is zero-padded to the budget (an AV1 tile ends with a trailing one bit, so the
+zeros come off; libjpeg ignores what follows the last block).
 """
 
 import functools
