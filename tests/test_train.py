@@ -93,6 +93,13 @@ def test_run_stopped_by_its_budget_continues_its_schedule_and_refuses_another(tm
     assert training["device"].startswith("cpu (") and training["device"].endswith("epochs 1-3")
 
 
+def test_warmup_ramps_the_learning_rate_up_to_its_peak_then_decays_it(tmp_path, capsys):
+    assert run_train(tmp_path, "--epochs", "3", "--warmup-epochs", "1", "--lr", "2e-3") == 0
+    history = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    assert [round(h["lr"], 6) for h in history] == [2e-3, 1e-3 + 1e-5, 2e-5]  # peak, half way, the floor
+    assert "linear warm-up over 1 epochs" in zoo.read_card(tmp_path / "m")["training"]["optimizer"]
+
+
 def test_fixed_snr_and_photo_folder_crops(tmp_path):
     code = train.main(["--arch", "djscc", "--snr", "7", "--data", "samples-kodak", "--crop-size", "64",
                        "--crops-per-epoch", "16", "--epochs", "1", "--batch-size", "8",

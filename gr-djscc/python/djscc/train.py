@@ -66,6 +66,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--epochs", type=cli.positive_int, default=300)
     parser.add_argument("--batch-size", type=cli.positive_int, default=128)
     parser.add_argument("--lr", type=cli.positive_float, default=1e-3, help="Adam, cosine-decayed to lr/100")
+    parser.add_argument("--warmup-epochs", type=cli.non_negative_float, default=0.0,
+                        help="ramp the learning rate up linearly over these epochs first")
     parser.add_argument("--weight-decay", type=cli.non_negative_float, default=1e-5)
     parser.add_argument("--limit", type=cli.positive_int, help="train on the first N images only")
     parser.add_argument("--seed", type=int, default=0)
@@ -80,6 +82,8 @@ def parse_args(argv=None) -> argparse.Namespace:
         args.snr_range = [args.snr, args.snr]
     if args.snr_range[0] > args.snr_range[1]:
         parser.error("--snr-range LO must not exceed HI")
+    if args.warmup_epochs >= args.epochs:
+        parser.error("--warmup-epochs must be fewer than --epochs")
     return args
 
 
@@ -140,8 +144,7 @@ def train(argv=None) -> int:
     model = model.to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=args.lr, weight_decay=args.weight_decay,
                                  fused=device.type == "cuda")  # one kernel for all parameters
-    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(
-        optimizer, T_max=args.epochs * steps_per_epoch(len(images), args.batch_size, world), eta_min=args.lr / 100)
+    scheduler = learning_rate_schedule(optimizer, args, steps_per_epoch(len(images), args.batch_size, world))
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
 
@@ -173,12 +176,25 @@ def train(argv=None) -> int:
     return 0
 
 
+def learning_rate_schedule(optimizer, args, steps: int):
+    """Cosine decay from --lr to lr/100 over the run's steps, after a linear warm-up over the
+    first --warmup-epochs (a large model at a high rate can diverge in its first steps)."""
+    warmup = round(args.warmup_epochs * steps)
+    cosine = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=args.epochs * steps - warmup,
+                                                        eta_min=args.lr / 100)
+    if not warmup:
+        return cosine
+    ramp = torch.optim.lr_scheduler.LinearLR(optimizer, start_factor=1 / warmup, total_iters=warmup)
+    return torch.optim.lr_scheduler.SequentialLR(optimizer, [ramp, cosine], milestones=[warmup])
+
+
 def schedule(args, model, images, world: int) -> dict:
     """What shapes a run, so a resumed run must give the same (training.Checkpoint): the
     model, the data's size (not its path: it moves between machines), the schedule."""
     return {"architecture": args.arch, "config": model.config.to_dict(), "images": len(images),
             "crop_size": args.crop_size, "channel": args.channel, "snr_db": list(args.snr_range),
             "epochs": args.epochs, "batch_size": args.batch_size * world, "lr": args.lr,
+            "warmup_epochs": args.warmup_epochs,
             "weight_decay": args.weight_decay, "seed": args.seed}
 
 
@@ -194,7 +210,8 @@ def training_card(args, history: list, images, world: int, objective: str) -> di
             "channel": args.channel,
             "snr_db": low if low == high else [low, high],
             "epochs": len(history) and history[-1]["epoch"], "batch_size": args.batch_size * world,
-            "optimizer": f"Adam lr {args.lr} cosine to {args.lr / 100}, weight decay {args.weight_decay}",
+            "optimizer": f"Adam lr {args.lr} cosine to {args.lr / 100}, weight decay {args.weight_decay}"
+                         + (f", linear warm-up over {args.warmup_epochs:g} epochs" if args.warmup_epochs else ""),
             "loss": objective, "seed": args.seed,
             **({"initialized_from": args.init_from} if args.init_from else {}),
             "device": devices_used(history) + (f" (x{world} processes)" if world > 1 else ""),

@@ -100,7 +100,7 @@ class Checkpoint:
     def load(self, model, optimizer, scheduler, schedule: dict) -> tuple[int, list]:
         state = torch.load(self.path, map_location="cpu", weights_only=True)
         saved = state.get("schedule", schedule)  # checkpoints from before the check: trusted
-        changed = sorted(key for key in saved.keys() | schedule.keys() if saved.get(key) != schedule.get(key))
+        changed = sorted(key for key in saved if saved[key] != schedule.get(key))  # settings added since: free
         if changed:
             raise InputError(
                 f"{self.path} continues a run with other settings: "
