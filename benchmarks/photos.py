@@ -1,0 +1,124 @@
+"""Photographs: the CIFAR-10 models and the photo models side by side, on Kodak24 (128x128
+center crops and the 500x500 images) and on the 846 exact CIFAR-10 test images (what training
+on photos costs on thumbnails), with the digital link's envelope and the capacity bound.
+Writes results/photos.{json,md,png}.
+
+Every model, and the capacity bound (the codec at k log2(1 + SNR) bits, error-free), is
+measured here by djscc-eval's protocol (AWGN, --realizations draws an image, common random
+numbers). The digital envelope (AVIF/JPEG + gr-fec LDPC + the best QAM/rate at each SNR, per
+image codewords as the product sends them) comes from benchmarks/digital.py's results for the
+same images (digital_<data>.json): run that first; a data set without one gets no envelope.
+
+  .venv/bin/python benchmarks/photos.py
+  .venv/bin/python benchmarks/photos.py --models da-djscc_1-12 da-djscc-photo_1-12 --realizations 10
+"""
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+
+from djscc import cli
+from djscc.data import load_images
+from djscc.evaluate import CAPACITY, CAPACITY_LABEL, evaluate_models, fit_images
+
+RESULTS = Path(__file__).resolve().parent / "results"
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+ENVELOPE = "digital, best MCS per SNR"
+DATASETS = {  # name: (data, image size or None for as they are, benchmarks/digital.py's results)
+    "Kodak24, 128x128 center crops": (SHARED / "kodak24", 128, "digital_kodak24_crop128.json"),
+    "Kodak24 (500x500 crops)": (SHARED / "kodak24", None, "digital_kodak24.json"),
+    "CIFAR-10, 846 exact test images": (SHARED / "cifar10" / "cifar10_exact.npz", None, "digital.json"),
+}
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--models", nargs="+", default=["da-djscc_1-12", "da-djscc-photo_1-12"])
+    parser.add_argument("--snr", type=float, nargs="+", default=[0.0, 5.0, 10.0, 15.0, 20.0])
+    parser.add_argument("--realizations", type=int, default=10)
+    parser.add_argument("--datasets", nargs="+", choices=list(DATASETS), default=list(DATASETS))
+    parser.add_argument("--threads", type=int, default=2)
+    return parser.parse_args(argv)
+
+
+def envelope(results_file: str, snr_grid: list[float]) -> dict | None:
+    """benchmarks/digital.py's best-MCS curve at ``snr_grid``, or None where it was not run
+    (or not at these SNRs)."""
+    path = RESULTS / results_file
+    if not path.exists():
+        return None
+    digital = json.loads(path.read_text())
+    if not set(snr_grid) <= set(digital["snr_db"]):
+        return None
+    at = [digital["snr_db"].index(snr) for snr in snr_grid]
+    best = digital["best_mcs"]
+    return {"psnr_db": {key: [best["psnr_db"][key][i] for i in at] for key in ("mean", "ci95")},
+            "ssim": {key: [best["ssim"][key][i] for i in at] for key in ("mean", "ci95")},
+            "mcs": [best["mcs"][i] for i in at],
+            "source": f"benchmarks/results/{results_file} ({digital['realizations']} realizations)"}
+
+
+def table(report: dict) -> str:
+    lines = ["# Photographs: CIFAR-10 and photo models beside the digital link", "",
+             f"PSNR dB / SSIM, AWGN, mean over images of {report['realizations']} realizations an image "
+             "(the digital envelope: as its source file says). `python benchmarks/photos.py`", ""]
+    for name, result in report["datasets"].items():
+        snr = result["snr_db"]
+        lines += [f"## {name} ({result['images']} images)", "",
+                  "| | " + " | ".join(f"{s:g} dB" for s in snr) + " |", "|---|" + "---:|" * len(snr)]
+        for model, curve in result["models"].items():
+            lines.append(f"| {model} | " + " | ".join(
+                f"{p:.2f} / {s:.3f}" for p, s in zip(curve["psnr_db"]["mean"], curve["ssim"]["mean"])) + " |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    cli.set_threads(args.threads)
+    report = {"realizations": args.realizations, "datasets": {}}
+    for name in args.datasets:
+        data, size, digital_file = DATASETS[name]
+        images = fit_images(load_images(str(data), "test"), size)
+        result = evaluate_models(args.models + [CAPACITY], images, args.snr, realizations=args.realizations,
+                                 classifier="none")
+        best = envelope(digital_file, args.snr)
+        if best:
+            result["models"][ENVELOPE] = best
+        report["datasets"][name] = result
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "photos.json").write_text(json.dumps(report, indent=1) + "\n")
+    (RESULTS / "photos.md").write_text(table(report) + "\n")
+    plot_all(report, RESULTS / "photos.png")
+    print(table(report))
+    return 0
+
+
+def plot_all(report: dict, path: Path) -> None:
+    """PSNR vs SNR, a panel a data set."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(1, len(report["datasets"]), figsize=(5.2 * len(report["datasets"]), 4.4),
+                                squeeze=False)
+    for axis, (name, result) in zip(axes[0], report["datasets"].items()):
+        for model, curve in result["models"].items():
+            style = ":" if model in (CAPACITY_LABEL, ENVELOPE) else "-"
+            mean, ci = np.array(curve["psnr_db"]["mean"]), np.nan_to_num(np.array(curve["psnr_db"]["ci95"]))
+            axis.plot(result["snr_db"], mean, style, marker="o", markersize=3, label=model)
+            axis.fill_between(result["snr_db"], mean - ci, mean + ci, alpha=0.12)
+        axis.set(title=f"{name} ({result['images']})", xlabel="channel SNR (dB)", ylabel="PSNR (dB)")
+        axis.grid(alpha=0.3)
+    axes[0][0].legend(fontsize=7)
+    figure.suptitle(f"AWGN, k/n = 1/12 (1/6 where named), {report['realizations']} realizations an image; "
+                    "bands: 95% over images", fontsize=9)
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+    plt.close(figure)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
