@@ -10,7 +10,7 @@ image codewords as the product sends them) comes from benchmarks/digital.py's re
 same images (digital_<data>.json): run that first; a data set without one gets no envelope.
 
   .venv/bin/python benchmarks/photos.py
-  .venv/bin/python benchmarks/photos.py --models da-djscc_1-12 da-djscc-photo_1-12 --realizations 10
+  .venv/bin/python benchmarks/photos.py --models da-djscc_1-12 da-djscc-photo_1-12 --update-cards
 """
 
 import argparse
@@ -40,6 +40,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--realizations", type=int, default=10)
     parser.add_argument("--datasets", nargs="+", choices=list(DATASETS), default=list(DATASETS))
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--update-cards", action="store_true", help="store each model's curves in its card")
     return parser.parse_args(argv)
 
 
@@ -83,7 +84,7 @@ def main(argv=None) -> int:
         data, size, digital_file = DATASETS[name]
         images = fit_images(load_images(str(data), "test"), size)
         result = evaluate_models(args.models + [CAPACITY], images, args.snr, realizations=args.realizations,
-                                 classifier="none")
+                                 classifier="none", update_cards=args.update_cards)
         best = envelope(digital_file, args.snr)
         if best:
             result["models"][ENVELOPE] = best
