@@ -30,6 +30,7 @@ import sys
 import time
 from pathlib import Path
 
+from djscc.cli import positive_float
 from djscc.data import load_images
 from djscc.nn import zoo
 
@@ -55,7 +56,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--data", required=True, help="labelled training set (cifar10 or .npz)")
     parser.add_argument("--test-data", required=True, help="the classifier's test set (.npz)")
     parser.add_argument("--out", type=Path, required=True, help="folder for models and logs")
-    parser.add_argument("--minutes", type=float, required=True,
+    parser.add_argument("--minutes", type=positive_float, required=True,
                         help="this run's training time (after the probe, with --fit-schedule)")
     parser.add_argument("--fit-schedule", action="store_true",
                         help="size each schedule to --minutes (a probe first) instead of running the "
@@ -112,7 +113,7 @@ def epoch_cap(name: str, args) -> int:
 def main(argv=None) -> int:
     args = parse_args(argv)
     if args.fit_schedule:
-        jobs = {name: ["--epochs", str(epochs)] for name, epochs in fitted_schedules(args).items()}
+        jobs = {name: ["--epochs", str(epochs), "--restart"] for name, epochs in fitted_schedules(args).items()}
     else:
         jobs = {name: ["--epochs", str(epoch_cap(name, args)), "--time-budget-min", str(args.minutes)]
                 for name in args.only}

@@ -93,11 +93,20 @@ def test_run_stopped_by_its_budget_continues_its_schedule_and_refuses_another(tm
     assert training["device"].startswith("cpu (") and training["device"].endswith("epochs 1-3")
 
 
-def test_warmup_ramps_the_learning_rate_up_to_its_peak_then_decays_it(tmp_path, capsys):
-    assert run_train(tmp_path, "--epochs", "3", "--warmup-epochs", "1", "--lr", "2e-3") == 0
+def test_warmup_ramps_the_learning_rate_up_then_decays_it_and_resumes_within_the_ramp(tmp_path, capsys):
+    """8 steps an epoch, a 16-step ramp to 2e-3, then cosine to 2e-5; a run stopped in the
+    ramp and continued ends with the weights of one that went straight."""
+    assert run_train(tmp_path / "straight", "--epochs", "4", "--warmup-epochs", "2", "--lr", "2e-3") == 0
     history = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
-    assert [round(h["lr"], 6) for h in history] == [2e-3, 1e-3 + 1e-5, 2e-5]  # peak, half way, the floor
-    assert "linear warm-up over 1 epochs" in zoo.read_card(tmp_path / "m")["training"]["optimizer"]
+    ramp_after_8_steps = 1 / 16 + (1 - 1 / 16) * 8 / 16
+    assert [round(h["lr"], 7) for h in history] == [round(2e-3 * ramp_after_8_steps, 7), 2e-3, 1.01e-3, 2e-5]
+    assert "linear warm-up over 2 epochs" in zoo.read_card(tmp_path / "straight" / "m")["training"]["optimizer"]
+    options = ["--epochs", "4", "--warmup-epochs", "2", "--lr", "2e-3"]
+    assert run_train(tmp_path / "stopped", *options, "--time-budget-min", "1e-6") == 0
+    assert run_train(tmp_path / "stopped", *options) == 0
+    straight, resumed = zoo.load(tmp_path / "straight" / "m")[0], zoo.load(tmp_path / "stopped" / "m")[0]
+    for name, tensor in straight.state_dict().items():
+        assert torch.equal(tensor, resumed.state_dict()[name]), name
 
 
 def test_fixed_snr_and_photo_folder_crops(tmp_path):

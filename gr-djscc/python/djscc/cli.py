@@ -30,12 +30,20 @@ def set_threads(threads: int | None) -> None:
 
 
 def positive_int(text: str) -> int:
+    return _integer_from(text, 1)
+
+
+def non_negative_int(text: str) -> int:
+    return _integer_from(text, 0)
+
+
+def _integer_from(text: str, lowest: int) -> int:
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} must be at least 1")
+    if value < lowest:
+        raise argparse.ArgumentTypeError(f"{value} must be at least {lowest}")
     return value
 
 

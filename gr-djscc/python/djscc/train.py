@@ -70,11 +70,12 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help="ramp the learning rate up linearly over these epochs first")
     parser.add_argument("--weight-decay", type=cli.non_negative_float, default=1e-5)
     parser.add_argument("--limit", type=cli.positive_int, help="train on the first N images only")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=cli.non_negative_int, default=0)
     parser.add_argument("--threads", type=cli.positive_int, help="torch CPU threads")
     parser.add_argument("--device", type=cli.device, default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--compile", nargs="?", const="default", choices=["default", "reduce-overhead", "max-autotune"],
-                        help="torch.compile the training step in this mode (reduce-overhead: CUDA graphs)")
+                        help="torch.compile the model's forward pass and loss in this mode (reduce-overhead: "
+                             "CUDA graphs); the optimizer step stays eager")
     add_run_arguments(parser)
     parser.add_argument("--note", default="", help="free text stored in the card")
     args = parser.parse_args(argv)
@@ -180,7 +181,7 @@ def learning_rate_schedule(optimizer, args, steps: int):
     """Cosine decay from --lr to lr/100 over the run's steps, after a linear warm-up over the
     first --warmup-epochs (a large model at a high rate can diverge in its first steps)."""
     warmup = round(args.warmup_epochs * steps)
-    cosine = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=args.epochs * steps - warmup,
+    cosine = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(1, args.epochs * steps - warmup),
                                                         eta_min=args.lr / 100)
     if not warmup:
         return cosine
@@ -190,8 +191,11 @@ def learning_rate_schedule(optimizer, args, steps: int):
 
 def schedule(args, model, images, world: int) -> dict:
     """What shapes a run, so a resumed run must give the same (training.Checkpoint): the
-    model, the data's size (not its path: it moves between machines), the schedule."""
-    return {"architecture": args.arch, "config": model.config.to_dict(), "images": len(images),
+    model and where it started, the data's size (not its path: it moves between machines),
+    the schedule."""
+    photos = {"photos": len(images.photos)} if isinstance(images, RandomCrops) else {}
+    return {"architecture": args.arch, "config": model.config.to_dict(), "images": len(images), **photos,
+            "initialized_from": args.init_from,
             "crop_size": args.crop_size, "channel": args.channel, "snr_db": list(args.snr_range),
             "epochs": args.epochs, "batch_size": args.batch_size * world, "lr": args.lr,
             "warmup_epochs": args.warmup_epochs,
@@ -214,7 +218,7 @@ def training_card(args, history: list, images, world: int, objective: str) -> di
                          + (f", linear warm-up over {args.warmup_epochs:g} epochs" if args.warmup_epochs else ""),
             "loss": objective, "seed": args.seed,
             **({"initialized_from": args.init_from} if args.init_from else {}),
-            "device": devices_used(history) + (f" (x{world} processes)" if world > 1 else ""),
+            "device": devices_used(history),
             "wall_seconds": round(sum(h["seconds"] for h in history), 1),
             "scheduled_epochs": args.epochs,
             "final_train_psnr_db": history[-1]["train_psnr_db"] if history else None,

@@ -41,7 +41,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--weight-decay", type=cli.non_negative_float, default=5e-4)
     parser.add_argument("--label-smoothing", type=cli.non_negative_float, default=0.1)
     parser.add_argument("--limit", type=cli.positive_int, help="train on the first N images only")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=cli.non_negative_int, default=0)
     parser.add_argument("--threads", type=cli.positive_int, help="torch CPU threads")
     parser.add_argument("--device", type=cli.device, default="cuda" if torch.cuda.is_available() else "cpu")
     add_run_arguments(parser)

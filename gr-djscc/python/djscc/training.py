@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+import torch.distributed as dist
 import torch.nn.functional as F
 from tqdm import tqdm
 
@@ -112,9 +113,21 @@ class Checkpoint:
         return state["epoch"], state["history"]
 
 
-def epoch_seed(seed: int, epoch: int) -> int:
-    """The seed of epoch ``epoch``'s random draws (order, augmentation, channel noise)."""
-    return int(np.random.SeedSequence([seed, epoch]).generate_state(1)[0])
+def epoch_seed(seed: int, epoch: int, *more: int) -> int:
+    """The seed of epoch ``epoch``'s random draws (its order; with a rank, that rank's
+    augmentation and channel noise)."""
+    return int(np.random.SeedSequence([seed, epoch, *more]).generate_state(1)[0])
+
+
+def out_of_time(run_started: float, last_epoch_seconds: float, budget_min: float | None, world: int) -> bool:
+    """Whether another epoch, as long as the last, would end past the run's budget; under
+    torchrun rank 0 decides for all (a rank that stopped alone would hang the others)."""
+    stop = budget_min is not None and time.time() - run_started + last_epoch_seconds > 60 * budget_min
+    if world > 1:
+        flag = torch.tensor([float(stop)], device="cuda" if dist.get_backend() == "nccl" else "cpu")
+        dist.broadcast(flag, src=0)
+        stop = bool(flag.item())
+    return stop
 
 
 def device_name(device: torch.device) -> str:
@@ -141,9 +154,10 @@ def add_run_arguments(parser) -> None:
     """--restart and --time-budget-min: how one run of a schedule starts and ends."""
     parser.add_argument("--restart", action="store_true", help="ignore an existing checkpoint")
     parser.add_argument("--time-budget-min", type=positive_float,
-                        help="stop after the epoch that uses up this many minutes (of this run) and save "
-                             "the model as it is; the card says where it stopped, and the same command "
-                             "again continues the schedule from the checkpoint")
+                        help="start no epoch that would end past this many minutes of this run (judged by "
+                             "the last epoch's length; at least one epoch a run) and save the model as it is; "
+                             "the card says where it stopped, and the same command again continues the "
+                             "schedule from the checkpoint")
 
 
 def stopped_early_note(epochs: int, history: list) -> str:
@@ -172,8 +186,9 @@ def train_epochs(model, optimizer, scheduler, generator: torch.Generator, images
     over its images (a tensor: the loop reads it back now and then, not every step);
     ``summarize(mean score)`` gives the epoch's figures for the history.
     ``generator`` (every random draw of the loop and of ``step``) is reseeded each epoch from
-    ``seed``; ``schedule`` must match the checkpoint's to resume (Checkpoint). With
-    ``time_budget_min``, no epoch starts once that many minutes have passed."""
+    ``seed`` (and the rank); ``schedule`` must match the checkpoint's to resume (Checkpoint).
+    With ``time_budget_min``, no epoch starts that would end past it (judged by the last
+    epoch's length), but every run trains at least one."""
     checkpoint = Checkpoint(add_suffix(out, ".ckpt.pt"))
     start_epoch, history = 0, []
     if checkpoint.path.exists() and not restart:
@@ -181,15 +196,16 @@ def train_epochs(model, optimizer, scheduler, generator: torch.Generator, images
         if rank == 0:
             print(f"resuming {checkpoint.path} after epoch {start_epoch}")
     steps = steps_per_epoch(len(images), batch_size, world)
-    run_started = time.time()
+    run_started, last_epoch_seconds = time.time(), 0.0
     for epoch in range(start_epoch, epochs):
-        if time_budget_min is not None and time.time() - run_started >= 60 * time_budget_min:
+        if epoch > start_epoch and out_of_time(run_started, last_epoch_seconds, time_budget_min, world):
             break
         model.train()
         started = time.time()
-        generator.manual_seed(epoch_seed(seed, epoch))
+        generator.manual_seed(epoch_seed(seed, epoch))  # the epoch's order: the same on every rank
         order = torch.randperm(len(images), device=images.device, generator=generator)
         order = order[: steps * batch_size * world][rank::world]
+        generator.manual_seed(epoch_seed(seed, epoch, rank))  # crops, flips, SNRs, noise: a rank's own
         score, seen = torch.zeros((), device=images.device), 0
         bar = tqdm(order.split(batch_size), desc=f"epoch {epoch + 1}/{epochs}", disable=rank != 0, leave=False)
         for number, index in enumerate(bar, 1):
@@ -204,11 +220,13 @@ def train_epochs(model, optimizer, scheduler, generator: torch.Generator, images
                 bar.set_postfix(summarize(score.item() / seen))
         mean_score = score.item() / seen
         if not np.isfinite(mean_score):
-            raise InputError(f"training diverged in epoch {epoch + 1} (the loss is not finite); "
-                             f"nothing saved for it: lower --lr ({optimizer.defaults['lr']:g})")
+            raise InputError(f"training diverged in epoch {epoch + 1} (the loss is not finite); nothing saved "
+                             f"for it: start over (--restart) with a lower --lr ({optimizer.defaults['lr']:g}) "
+                             f"or a --warmup-epochs")
+        last_epoch_seconds = time.time() - started
         if rank == 0:
-            history.append({"epoch": epoch + 1, **summarize(mean_score), "seconds": round(time.time() - started, 1),
-                            "device": device_name(images.device)})
+            history.append({"epoch": epoch + 1, **summarize(mean_score), "seconds": round(last_epoch_seconds, 2),
+                            "device": device_name(images.device) + (f" x{world}" if world > 1 else "")})
             print(json.dumps(history[-1]), flush=True)
             checkpoint.save(model, optimizer, scheduler, epoch + 1, history, schedule)
     return history
