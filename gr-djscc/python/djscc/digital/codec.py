@@ -3,7 +3,9 @@ as the neural codecs (djscc.nn.codec.ChannelCodec), so djscc-eval measures it on
 images, SNR grid and noise draws and one table and one plot hold both.
 
 ``DigitalCodec(None)`` is the digital scheme as the product runs it: the MCS chosen from the
-SNR the encoder is told (link.select, the measured thresholds; the most robust below them);
+SNR the encoder is told and the image's codewords (link.select: the measured thresholds, and
+for more than one codeword the measured FER table, the image error rate at most 10 %; the
+most robust MCS below them);
 ``DigitalCodec(mcs)`` one fixed MCS, the cliff. The decoder computes the same choice from the
 channel state's average SNR (a real receiver reads it from the header) and the LLRs' noise
 variance from the effective SNR, so Rayleigh fading with zero-forcing is handled too.
@@ -53,11 +55,13 @@ class DigitalCodec:
         name = NAME if self.mcs is None else f"{NAME}:{self.mcs.name}"
         return {"name": name, "parameters": None,
                 "scheme": "source coding (AVIF / JPEG) + gr-fec LDPC + QAM, "
-                          + ("MCS by the SNR (measured thresholds)" if self.mcs is None else self.mcs.name)}
+                          + ("MCS by the SNR and the image's codewords (measured thresholds and FER)"
+                             if self.mcs is None else self.mcs.name)}
 
-    def choose(self, snr_db: float) -> MCS:
-        """The MCS an image goes out with when the encoder is told ``snr_db``."""
-        return self.mcs or link.select(snr_db) or TABLE[0]
+    def choose(self, snr_db: float, size: tuple[int, int] = (32, 32)) -> MCS:
+        """The MCS an image of ``size`` (height, width) goes out with when the encoder is
+        told ``snr_db``: its codewords count (link.select)."""
+        return self.mcs or link.select(snr_db, codewords(*size)) or TABLE[0]
 
     def symbols_per_image(self, height: int, width: int) -> int:
         """k, the symbols the bandwidth ratio gives an image (InputError for a size it cannot code)."""
@@ -72,7 +76,7 @@ class DigitalCodec:
         """(B, 3, H, W) float in [0, 1] -> (B, codewords * 256) complex64 symbols at unit power."""
         size, rows = tuple(images.shape[-2:]), []
         for pixels, snr in zip(to_pixels(images.cpu()), state.snr_db.tolist()):
-            mcs = self.choose(snr)
+            mcs = self.choose(snr, size)
             rows.append(link.payload_to_symbols(self.payload(pixels, link.image_budget(mcs, size)), mcs))
         return torch.from_numpy(np.stack(rows))
 
@@ -88,7 +92,7 @@ class DigitalCodec:
         codeword failed."""
         size = tuple(image_size)
         noise_var = 10.0 ** (-state.effective_snr_db.double() / 10.0)
-        images = [link.receive(symbols, var, self.choose(snr), size).image
+        images = [link.receive(symbols, var, self.choose(snr, size), size).image
                   for symbols, var, snr in zip(received.cpu().numpy(), noise_var.tolist(), state.snr_db.tolist())]
         return to_float(torch.from_numpy(np.stack(images)).permute(0, 3, 1, 2)).to(received.device)
 

@@ -9,8 +9,11 @@ cannot read, is counted and shown as ``source.failed_image()`` (mid gray), as a 
 without the image would."""
 
 import binascii
+import functools
+import json
 import math
 from dataclasses import dataclass
+from importlib import resources
 
 import numpy as np
 
@@ -19,7 +22,9 @@ from djscc.digital.mcs import CHECK_BYTES, MCS, SYMBOLS, TABLE, codewords
 
 # Lowest SNR (dB, AWGN, true noise variance) at which each MCS's FER was at most 10 % in
 # benchmarks/digital.py (the first 200 exact CIFAR-10 test images, 1 dB grid from 0 dB, so
-# 0.0 means "at 0 dB or below"); None: not within 0..20 dB.
+# 0.0 means "at 0 dB or below"); None: not within 0..20 dB. select() uses them as they are
+# for an image of one codeword (32x32), so that choice stays what it was; an image of more
+# codewords must also meet IMAGE_ERROR_TARGET on the measured FER table (fer_awgn.json).
 THRESHOLDS_DB: dict[str, float | None] = {
     "QPSK 1/4": 0.0,
     "QPSK 1/3": 0.0,
@@ -40,6 +45,12 @@ THRESHOLDS_DB: dict[str, float | None] = {
     "64QAM 3/4": 16.0,
     "64QAM 5/6": 18.0,
 }
+
+
+# The image error rate (a codeword of the image failed) select() allows, as the thresholds'
+# FER of 10 % at one codeword.
+IMAGE_ERROR_TARGET = 0.1
+FER_TABLE = resources.files("djscc.digital") / "fer_awgn.json"  # benchmarks/mcs_thresholds.py
 
 
 @dataclass
@@ -119,12 +130,51 @@ def awgn(symbols: np.ndarray, snr_db: float, rng: np.random.Generator) -> tuple[
     return (symbols + noise[0] + 1j * noise[1]).astype(np.complex64), noise_var
 
 
-def select(snr_db: float, thresholds: dict[str, float | None] | None = None) -> MCS | None:
-    """The MCS of the largest budget whose threshold is at most ``snr_db`` (the fed-back
-    SNR); None below every threshold (nothing worth sending)."""
+@functools.cache
+def fer_table() -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per MCS name: (SNR grid in dB, codeword error rate), from fer_awgn.json
+    (benchmarks/mcs_thresholds.py: random payloads through this chain over AWGN). A point
+    without an error counts as 1 / its codewords (the measurement's resolution, not zero),
+    and each point's FER is the largest measured at its SNR or any higher one, so the table
+    never falls faster than measured and is non-increasing in SNR."""
+    table = json.loads(FER_TABLE.read_text())["mcs"]
+    out = {}
+    for name, rows in table.items():
+        fer = np.maximum(rows["errors"], 1) / np.asarray(rows["codewords"], float)
+        out[name] = (np.asarray(rows["snr_db"], float), np.maximum.accumulate(fer[::-1])[::-1])
+    return out
+
+
+def codeword_error_rate(mcs: MCS, snr_db: float) -> float:
+    """``mcs``'s FER at ``snr_db`` over AWGN: the table interpolated linearly in log FER
+    between its points; 1 below its grid or for an MCS it lacks (conservative), its last
+    point's above."""
+    if mcs.name not in fer_table():
+        return 1.0
+    snr, fer = fer_table()[mcs.name]
+    if snr_db < snr[0]:
+        return 1.0
+    return float(np.exp(np.interp(snr_db, snr, np.log(fer))))
+
+
+def image_error_rate(mcs: MCS, snr_db: float, codewords: int = 1) -> float:
+    """The chance an image of ``codewords`` codewords is lost: 1 - (1 - FER)^codewords."""
+    return 1.0 - (1.0 - codeword_error_rate(mcs, snr_db)) ** codewords
+
+
+def select(snr_db: float, codewords: int = 1, thresholds: dict[str, float | None] | None = None) -> MCS | None:
+    """The MCS of the largest budget for an image of ``codewords`` codewords at ``snr_db``
+    (the fed-back SNR): its threshold at most ``snr_db`` and, for more than one codeword,
+    its image error rate on the measured FER table at most IMAGE_ERROR_TARGET (so an image
+    of more codewords never gets a less robust MCS than one of fewer). None when no MCS
+    qualifies (nothing worth sending; callers send the most robust)."""
     thresholds = THRESHOLDS_DB if thresholds is None else thresholds
     fitting = [m for m in TABLE if thresholds.get(m.name) is not None and thresholds[m.name] <= snr_db]
-    return max(fitting, key=lambda m: (m.budget, -thresholds[m.name]), default=None)
+    if codewords <= 1:
+        return max(fitting, key=lambda m: (m.budget, -thresholds[m.name]), default=None)
+    errors = {m.name: image_error_rate(m, snr_db, codewords) for m in fitting}
+    fitting = [m for m in fitting if errors[m.name] <= IMAGE_ERROR_TARGET]
+    return max(fitting, key=lambda m: (m.budget, -errors[m.name]), default=None)
 
 
 def capacity_budget(snr_db: float, symbols: int) -> int:
