@@ -7,7 +7,8 @@ Every model, and the capacity bound (the codec at k log2(1 + SNR) bits, error-fr
 measured here by djscc-eval's protocol (AWGN, --realizations draws an image, common random
 numbers). The digital envelope (AVIF/JPEG + gr-fec LDPC + the best QAM/rate at each SNR, per
 image codewords as the product sends them) comes from benchmarks/digital.py's results for the
-same images (digital_<data>.json): run that first; a data set without one gets no envelope.
+same images (digital_<data>.json, with its own realizations): run that first; a data set
+without one on as many images gets no envelope (CIFAR-10's digital.json holds 200 of them).
 
   .venv/bin/python benchmarks/photos.py
   .venv/bin/python benchmarks/photos.py --models da-djscc_1-12 da-djscc-photo_1-12 --update-cards
@@ -22,6 +23,7 @@ import numpy as np
 from djscc import cli
 from djscc.data import load_images
 from djscc.evaluate import CAPACITY, CAPACITY_LABEL, evaluate_models, fit_images
+from djscc.nn import zoo
 
 RESULTS = Path(__file__).resolve().parent / "results"
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -44,21 +46,23 @@ def parse_args(argv=None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def envelope(results_file: str, snr_grid: list[float]) -> dict | None:
-    """benchmarks/digital.py's best-MCS curve at ``snr_grid``, or None where it was not run
-    (or not at these SNRs)."""
+def envelope(results_file: str, snr_grid: list[float], images: int) -> dict | None:
+    """benchmarks/digital.py's best-MCS curve at ``snr_grid``, or None where it was not run on
+    these ``images`` (as many) at these SNRs."""
     path = RESULTS / results_file
     if not path.exists():
         return None
     digital = json.loads(path.read_text())
-    if not set(snr_grid) <= set(digital["snr_db"]):
+    if digital["images"] != images or not set(snr_grid) <= set(digital["snr_db"]):
+        print(f"no digital envelope: {path.name} holds {digital['images']} images at {digital['snr_db']} dB")
         return None
     at = [digital["snr_db"].index(snr) for snr in snr_grid]
     best = digital["best_mcs"]
     return {"psnr_db": {key: [best["psnr_db"][key][i] for i in at] for key in ("mean", "ci95")},
             "ssim": {key: [best["ssim"][key][i] for i in at] for key in ("mean", "ci95")},
             "mcs": [best["mcs"][i] for i in at],
-            "source": f"benchmarks/results/{results_file} ({digital['realizations']} realizations)"}
+            "source": f"benchmarks/results/{results_file} ({digital['images']} images, "
+                      f"{digital['realizations']} realizations)"}
 
 
 def table(report: dict) -> str:
@@ -76,16 +80,18 @@ def table(report: dict) -> str:
     return "\n".join(lines)
 
 
-def main(argv=None) -> int:
+def measure(argv=None) -> int:
     args = parse_args(argv)
     cli.set_threads(args.threads)
+    for name in args.models:
+        zoo.resolve(name)  # a model not there fails now, not after minutes of measuring
     report = {"realizations": args.realizations, "datasets": {}}
     for name in args.datasets:
         data, size, digital_file = DATASETS[name]
         images = fit_images(load_images(str(data), "test"), size)
         result = evaluate_models(args.models + [CAPACITY], images, args.snr, realizations=args.realizations,
                                  classifier="none", update_cards=args.update_cards)
-        best = envelope(digital_file, args.snr)
+        best = envelope(digital_file, args.snr, len(images))
         if best:
             result["models"][ENVELOPE] = best
         report["datasets"][name] = result
@@ -119,6 +125,10 @@ def plot_all(report: dict, path: Path) -> None:
     figure.tight_layout()
     figure.savefig(path, dpi=120)
     plt.close(figure)
+
+
+def main(argv=None) -> int:
+    return cli.run(measure, argv)
 
 
 if __name__ == "__main__":

@@ -228,9 +228,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--limit", type=cli.positive_int, help="the first N images only")
     parser.add_argument("--image-size", type=cli.positive_int,
                         help="measure every image as S x S (--fit; S a multiple of 4); default: as they are")
-    parser.add_argument("--fit", default="crop", choices=FITS,
-                        help="with --image-size: crop = the centered S x S (images at least that large), "
-                             "resize = the short side scaled to S (Lanczos), then the center")
+    parser.add_argument("--fit", choices=FITS,
+                        help="with --image-size: crop (the default) = the centered S x S (images at least "
+                             "that large), resize = the short side scaled to S (Lanczos), then the center")
     parser.add_argument("--channel", default="awgn", choices=sorted(CHANNELS),
                         help="fading: Rayleigh varying within each image (Doppler), measured per pilot block")
     parser.add_argument("--pilots", type=cli.positive_int, help="Rayleigh: estimate h from this many pilots "
@@ -297,8 +297,10 @@ def evaluate(argv=None) -> int:
     args = parse_args(argv)
     cli.set_threads(args.threads)
     snr_grid = parse_snr_grid(args.snr)
+    if args.fit and args.image_size is None:
+        raise InputError("--fit needs --image-size (without it the images are measured as they are)")
     image_set = fit_images(load_images(args.data, args.split, args.data_root).limit(args.limit),
-                           args.image_size, args.fit)
+                           args.image_size, args.fit or "crop")
     report = evaluate_models(args.models, image_set, snr_grid, args.channel, args.pilots, args.realizations,
                              args.batch_size, args.seed, args.classifier, args.device, args.update_cards)
     save(report, args.json, args.plot)
