@@ -100,6 +100,36 @@ def one_image(task) -> dict:
     return out
 
 
+def adaptive_index(snr_db: float, size: tuple[int, int]) -> int:
+    """The index of the MCS link.select gives an image of ``size`` at ``snr_db`` (as
+    ``djscc-eval digital``: the most robust below every threshold)."""
+    return (link.select(snr_db, codewords(*size)) or TABLE[0]).index
+
+
+def reselect(path: Path) -> None:
+    """Recompute a report's adaptive row with today's link.select from its own per-MCS
+    figures (exact when all its images are of one size: every image then gets the same MCS
+    at an SNR, whose mean and ci95 over images the report holds), and rewrite its .json,
+    .md and .png."""
+    report = json.loads(path.read_text())
+    sizes = {tuple(map(int, size.split("x"))) for size in report["image_size"].split(" / ")}
+    if len(sizes) != 1:
+        raise SystemExit(f"{path}: images of several sizes; run the benchmark again instead")
+    size = sizes.pop()
+    chosen = [TABLE[adaptive_index(s, size)].name for s in report["snr_db"]]
+    report["adaptive_mcs"] = {"mcs": chosen, **{key: {stat: [report["mcs"][name][key][stat][j]
+                                                             for j, name in enumerate(chosen)]
+                                                       for stat in ("mean", "ci95")}
+                                                 for key in ("psnr_db", "ssim")}}
+    command = report.pop("command")
+    report["adaptive_reselected"] = "python benchmarks/digital.py --reselect " + str(path.relative_to(Path.cwd())
+                                                                                      if path.is_absolute() else path)
+    path.write_text(json.dumps({**report, "command": command}, indent=1))
+    path.with_suffix(".md").write_text(markdown(report, command))
+    plot(report, path.with_suffix(".png"))
+    print(dict(zip(report["snr_db"], zip(chosen, report["adaptive_mcs"]["psnr_db"]["mean"]))))
+
+
 def summary(values: np.ndarray) -> dict:
     """Mean and ci95 over images (axis 0) of the per-image mean over realizations (last axis)."""
     per_image = values.mean(axis=-1) if values.ndim > 2 else values
@@ -173,7 +203,7 @@ def plot(report: dict, path: Path) -> None:
         axis.plot(snr, report["best_mcs"][key]["mean"], "k-o", markersize=3,
                   label="digital, best MCS per SNR")
         axis.plot(snr, report["adaptive_mcs"][key]["mean"], "b-s", markersize=3,
-                  label="digital, adaptive MCS (thresholds of link.py)")
+                  label="digital, adaptive MCS (link.select by the image's codewords)")
         axis.plot(snr, report["capacity_bound"][key]["mean"], "k--", label="codec at capacity (bound)")
         axis.plot(snr, report["djscc"][key]["mean"], "r-o", markersize=3, label=report["djscc"]["model"])
         axis.set_xlabel("channel SNR (dB)")
@@ -209,8 +239,12 @@ def markdown(report: dict, command: str) -> str:
              f"codewords of {SYMBOLS} symbols an image (k/n = 1/12, {report['symbols_unsent']} symbols of k "
              f"unsent); digital: {report['realizations']} realization(s) a point, DA-DJSCC: "
              f"{report['djscc']['realizations']}. PSNR dB / SSIM, mean over images.", "",
-             f"`{command}`", "",
-             "| SNR (dB) | " + " | ".join(f"{s:g}" for s in snr) + " |",
+             f"`{command}`", ""]
+    if "adaptive_reselected" in report:
+        lines += [f"The adaptive row is recomputed from this run's per-MCS figures by today's link.select "
+                  f"(`{report['adaptive_reselected']}`: the images are of one size, so at each SNR "
+                  f"they all get the MCS whose figures those are).", ""]
+    lines += ["| SNR (dB) | " + " | ".join(f"{s:g}" for s in snr) + " |",
              "|---|" + "---:|" * len(snr)]
     for name, curve in rows:
         lines.append(f"| {name} | " + " | ".join(f"{p:.2f} / {q:.3f}" for p, q in
@@ -244,7 +278,11 @@ def main() -> None:
     parser.add_argument("--speed-images", type=int, default=64)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, help="path stem of the results (default: output_name)")
+    parser.add_argument("--reselect", type=Path, metavar="JSON",
+                        help="only recompute this report's adaptive row with today's link.select (reselect)")
     args = parser.parse_args()
+    if args.reselect:
+        return reselect(args.reselect)
     out = args.out or output_name(args.data, args.image_size, args.fit)
     snr_grid = parse_snr_grid(args.snr)
     image_set = fit_images(load_images(args.data).limit(args.limit), args.image_size, args.fit)
@@ -288,11 +326,13 @@ def main() -> None:
             if not stack["failed"][:, i, -1].any() else None}
     columns = np.arange(len(snr_grid))
     means = np.array([report["mcs"][m.name]["psnr_db"]["mean"] for m in TABLE])
-    for name, chosen in (("best_mcs", means.argmax(axis=0)),
-                         ("adaptive_mcs", np.array([(link.select(s) or TABLE[0]).index for s in snr_grid]))):
-        report[name] = {"mcs": [TABLE[c].name for c in chosen],
-                        "psnr_db": summary(stack["psnr"][:, chosen, columns]),
-                        "ssim": summary(stack["ssim"][:, chosen, columns])}
+    best = np.broadcast_to(means.argmax(axis=0), (len(images), len(snr_grid)))
+    adaptive = np.array([[adaptive_index(s, image.shape[:2]) for s in snr_grid] for image in images])
+    rows = np.arange(len(images))[:, None]
+    for name, chosen in (("best_mcs", best), ("adaptive_mcs", adaptive)):
+        report[name] = {"mcs": ["/".join(dict.fromkeys(TABLE[c].name for c in chosen[:, j])) for j in columns],
+                        "psnr_db": summary(stack["psnr"][rows, chosen, columns]),
+                        "ssim": summary(stack["ssim"][rows, chosen, columns])}
     fer = np.array([report["mcs"][m.name]["fer"] for m in TABLE])
     report["thresholds_db"] = thresholds(fer, snr_grid)
     report["capacity_bound"] = {"budget_bytes": {f"{h}x{w}": [link.capacity_budget(s, image_symbols(h, w))
