@@ -8,16 +8,17 @@ true noise variance, decode with gr-fec, decode the image (mid gray where a code
 or the codec cannot read the bytes). A decoded payload that differs from the sent one
 (parity checks met on a wrong codeword) is decoded as received and counted as undetected.
 Also: the best MCS at each SNR (highest mean PSNR), the adaptive MCS (link.select at the
-true SNR, as ``djscc-eval digital``), each MCS's threshold (the lowest SNR from which its
-image error rate, a failed codeword in the image, stays at most 10 %; at 32x32 the FER),
-the capacity bound (the codec at floor(k log2(1 + SNR) / 8) bytes, no errors), DA-DJSCC
-1/12 through the torch AWGN channel (djscc.evaluate), and the digital chain's speed on one
-core. Writes results/digital.{json,png,md} for the default CIFAR-10 images, otherwise
+true SNR and the image's codewords, as ``djscc-eval digital``), each MCS's threshold (the
+lowest SNR from which its image error rate, a failed codeword in the image, stays at most
+10 %; at 32x32 the FER), the capacity bound (the codec at floor(k log2(1 + SNR) / 8) bytes,
+no errors), DA-DJSCC 1/12 through the torch AWGN channel (djscc.evaluate), and the digital
+chain's speed on one core. Writes results/digital.{json,png,md} for the default CIFAR-10 images, otherwise
 results/digital_<data>[_<fit><size>].*.
 
   .venv/bin/python benchmarks/digital.py [--data ../shared/data/cifar10/cifar10_exact.npz]
   .venv/bin/python benchmarks/digital.py --data ../shared/data/kodak24 --image-size 128 --fit crop \
       --snr 0:20:5 --realizations 10 --workers 1
+  .venv/bin/python benchmarks/digital.py --reselect benchmarks/results/digital_kodak24.json  # adaptive row
 """
 
 import argparse
