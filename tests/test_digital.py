@@ -171,10 +171,10 @@ def test_selection_and_capacity_budget():
     assert link.capacity_budget(0.0, 256) == 32 and link.capacity_budget(20.0, 256) == 213
     assert link.capacity_budget(10.0, 62_500) == 27_026  # k of a 500x500 image: 62,500 log2(11) / 8
     thresholds = {"QPSK 1/4": -1.0, "QPSK 1/2": 3.0, "16QAM 1/4": 3.0, "64QAM 5/6": None}
-    assert link.select(-5.0, thresholds) is None
-    assert link.select(0.0, thresholds).name == "QPSK 1/4"
-    assert link.select(3.5, thresholds).name in ("QPSK 1/2", "16QAM 1/4")  # both 31 bytes
-    assert link.select(25.0, thresholds).budget == 31
+    assert link.select(-5.0, thresholds=thresholds) is None
+    assert link.select(0.0, thresholds=thresholds).name == "QPSK 1/4"
+    assert link.select(3.5, thresholds=thresholds).name in ("QPSK 1/2", "16QAM 1/4")  # both 31 bytes
+    assert link.select(25.0, thresholds=thresholds).budget == 31
 
 
 def test_the_measured_thresholds_pick_a_larger_budget_as_the_snr_grows():
