@@ -29,7 +29,8 @@ from tqdm import tqdm
 
 from djscc import cli
 from djscc.data import FITS, ImageSet, center_crop_to_multiple, fit_image, load_images
-from djscc.digital.codec import DigitalCodec, capacity_images, check_size
+from djscc.digital.codec import DigitalCodec, capacity_images
+from djscc.digital.mcs import codewords
 from djscc.errors import InputError
 from djscc.metrics import channels_first, psnr_per_image, ssim_per_image, to_float, to_uint8
 from djscc.nn import zoo
@@ -160,7 +161,7 @@ def evaluate_capacity_bound(image_set: ImageSet, snr_grid: list[float], batch_si
     for snr in tqdm(snr_grid, desc="SNR", leave=False):
         per_image = {key: [] for key in metrics}
         for reference, labels in image_batches(image_set, batch_size):
-            check_size(*reference.shape[-2:])
+            codewords(*reference.shape[-2:])  # InputError for a size the digital scheme cannot code
             output = channels_first(capacity_images(reference.permute(0, 2, 3, 1).numpy(), snr))
             sums = {key: torch.zeros(len(reference)) for key in metrics}
             sums["symbols_sent"] += 1.0

@@ -104,8 +104,3 @@ def capacity_images(pixels: np.ndarray, snr_db: float) -> np.ndarray:
     budget = link.capacity_budget(snr_db, image_symbols(*size))
     decoded = [source.decode(source.encode(image, budget), size) for image in pixels]
     return np.stack([source.failed_image(size) if image is None else image for image in decoded])
-
-
-def check_size(height: int, width: int) -> None:
-    """InputError unless the digital scheme codes ``height`` x ``width`` (mcs.codewords)."""
-    codewords(height, width)
