@@ -10,7 +10,7 @@ image codewords as the product sends them) comes from benchmarks/digital.py's re
 same images (digital_<data>.json, with its own realizations): run that first; a data set
 without one on as many images gets no envelope (CIFAR-10's digital.json holds 200 of them).
 
-  .venv/bin/python benchmarks/photos.py
+  .venv/bin/python benchmarks/photos.py                  # from the repository root
   .venv/bin/python benchmarks/photos.py --models da-djscc_1-12 da-djscc-photo_1-12 --update-cards
 """
 
@@ -26,13 +26,12 @@ from djscc.evaluate import CAPACITY, CAPACITY_LABEL, evaluate_models, fit_images
 from djscc.nn import zoo
 
 RESULTS = Path(__file__).resolve().parent / "results"
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
-ENVELOPE = "digital, best MCS per SNR"
-DATASETS = {  # name: (data, image size or None for as they are, benchmarks/digital.py's results)
-    "Kodak24, 128x128 center crops": (SHARED / "kodak24", 128, "digital_kodak24_crop128.json"),
-    "Kodak24 (500x500 crops)": (SHARED / "kodak24", None, "digital_kodak24.json"),
-    "CIFAR-10, 846 exact test images": (SHARED / "cifar10" / "cifar10_exact.npz", None, "digital.json"),
+DATASETS = {  # name: (data, from the repository root; image size or None for as they are; digital.py's results)
+    "Kodak24, 128x128 center crops": ("../shared/data/kodak24", 128, "digital_kodak24_crop128.json"),
+    "Kodak24 (500x500 crops)": ("../shared/data/kodak24", None, "digital_kodak24.json"),
+    "CIFAR-10, 846 exact test images": ("../shared/data/cifar10/cifar10_exact.npz", None, "digital.json"),
 }
+CARD_DATASETS = ("Kodak24, 128x128 center crops", "Kodak24 (500x500 crops)")  # CIFAR-10's card curve: models.sh
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -42,7 +41,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--realizations", type=int, default=10)
     parser.add_argument("--datasets", nargs="+", choices=list(DATASETS), default=list(DATASETS))
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--update-cards", action="store_true", help="store each model's curves in its card")
+    parser.add_argument("--update-cards", action="store_true",
+                        help="store each model's Kodak24 curves in its card (its CIFAR-10 one comes from models.sh)")
     return parser.parse_args(argv)
 
 
@@ -88,9 +88,9 @@ def measure(argv=None) -> int:
     report = {"realizations": args.realizations, "datasets": {}}
     for name in args.datasets:
         data, size, digital_file = DATASETS[name]
-        images = fit_images(load_images(str(data), "test"), size)
+        images = fit_images(load_images(data, "test"), size)
         result = evaluate_models(args.models + [CAPACITY], images, args.snr, realizations=args.realizations,
-                                 classifier="none", update_cards=args.update_cards)
+                                 classifier="none", update_cards=args.update_cards and name in CARD_DATASETS)
         best = envelope(digital_file, args.snr, len(images))
         if best:
             result["models"][ENVELOPE] = best
