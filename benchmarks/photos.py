@@ -26,6 +26,7 @@ from djscc.evaluate import CAPACITY, CAPACITY_LABEL, evaluate_models, fit_images
 from djscc.nn import zoo
 
 RESULTS = Path(__file__).resolve().parent / "results"
+ENVELOPE = "digital, best MCS per SNR"
 DATASETS = {  # name: (data, from the repository root; image size or None for as they are; digital.py's results)
     "Kodak24, 128x128 center crops": ("../shared/data/kodak24", 128, "digital_kodak24_crop128.json"),
     "Kodak24 (500x500 crops)": ("../shared/data/kodak24", None, "digital_kodak24.json"),
