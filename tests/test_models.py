@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from djscc.errors import InputError
+from djscc.errors import InputError, ModelFileError
 from djscc.nn import zoo
 from djscc.nn.channels import AWGNChannel, ChannelState
 from djscc.nn.power import from_symbols, to_symbols
@@ -32,6 +32,24 @@ def test_symbols_have_unit_average_power_per_image():
     back = from_symbols(symbols, (8, 8, 8))
     ratio = back / latent  # the mapping is a per-image scaling
     assert torch.allclose(ratio, ratio[:, :1, :1, :1].expand_as(ratio), rtol=1e-4)
+
+
+@pytest.mark.parametrize("widths", [(16, 32), (32, 64, 64, 64, 64, 64)])
+def test_widths_set_width_and_depth_at_the_same_bandwidth(widths):
+    """One conv layer a width, the first two downsampling; the latent (and so k) stays c x H/4 x W/4."""
+    model = zoo.build("da-djscc", widths=widths)
+    assert len(model.encoder_layers) == len(model.decoder_layers) == len(widths) + 1
+    state = ChannelState.awgn(torch.tensor([5.0]))
+    images = torch.rand(1, 3, 32, 64)
+    symbols = model.encode(images, state)
+    assert symbols.shape == (1, 8 * 8 * 16 // 2)
+    assert model.decode(symbols, state, (32, 64)).shape == images.shape
+
+
+@pytest.mark.parametrize("widths", [(16,), (16, 0, 32)])
+def test_widths_too_few_or_empty_are_refused(widths):
+    with pytest.raises(ModelFileError, match="widths needs 2 or more positive"):
+        zoo.build("da-djscc", widths=widths)
 
 
 def test_fully_convolutional_on_any_multiple_of_four():

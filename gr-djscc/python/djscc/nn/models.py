@@ -2,6 +2,8 @@
 
 One fully convolutional encoder/decoder pair; ``attention`` picks the variant:
   "none"             DJSCC backbone (conv5x5 16/s2, 32/s2, 32, 32, c; PReLU; mirrored decoder)
+``widths`` sets the width and depth: one conv layer each, the first two halving the resolution,
+then the latent layer of c; the decoder mirrors it (the paper's backbone: 16, 32, 32, 32).
   "channel"          ADJSCC: + SNR-adaptive channel attention after every layer
   "channel+spatial"  DA-DJSCC: + SNR-adaptive channel AND spatial attention after every layer
 ``latent_channels`` sets the bandwidth ratio: k/n = latent_channels / 96 (8 -> 1/12, 16 -> 1/6).
@@ -41,8 +43,9 @@ class JSCCConfig(ModelConfig):
         if self.attention not in ATTENTION_KINDS:
             raise ValueError(f"attention must be one of {ATTENTION_KINDS}, not {self.attention!r}")
         check_csi_features(self.csi_features)
-        if len(self.widths) != 4 or self.latent_channels < 1:
-            raise ValueError("widths needs 4 entries and latent_channels must be positive")
+        if len(self.widths) < 2 or min(self.widths) < 1 or self.latent_channels < 1:
+            raise ValueError("widths needs 2 or more positive entries (the first two downsample) "
+                             "and latent_channels must be positive")
 
     def bandwidth_ratio(self) -> float:
         """k/n: complex symbols per real pixel value."""
@@ -84,8 +87,8 @@ class JSCCModel(ChannelCodec):
         self.config = config
         k = config.kernel_size
         pad = k // 2
-        w1, w2, w3, w4 = config.widths
-        c = config.latent_channels
+        widths, c = tuple(config.widths), config.latent_channels
+        strides = (2, 2) + (1,) * (len(widths) - 1)  # an encoder layer each, the latent one last
 
         def conv(cin, cout, stride):
             return nn.Conv2d(cin, cout, k, stride, pad)
@@ -94,19 +97,14 @@ class JSCCModel(ChannelCodec):
             return nn.ConvTranspose2d(cin, cout, k, stride, pad, output_padding=stride - 1)
 
         self.encoder_layers = nn.ModuleList([
-            AttentiveLayer(conv(3, w1, 2), nn.PReLU(), w1, config),
-            AttentiveLayer(conv(w1, w2, 2), nn.PReLU(), w2, config),
-            AttentiveLayer(conv(w2, w3, 1), nn.PReLU(), w3, config),
-            AttentiveLayer(conv(w3, w4, 1), nn.PReLU(), w4, config),
-            AttentiveLayer(conv(w4, c, 1), nn.PReLU(), c, config),
+            AttentiveLayer(conv(cin, cout, stride), nn.PReLU(), cout, config)
+            for cin, cout, stride in zip((3,) + widths, widths + (c,), strides)
         ])
+        decoder_in = (2 * c if config.csi_map else c,) + widths[::-1]
         self.decoder_layers = nn.ModuleList([
-            AttentiveLayer(tconv(2 * c if config.csi_map else c, w4, 1), nn.PReLU(), w4, config),
-            AttentiveLayer(tconv(w4, w3, 1), nn.PReLU(), w3, config),
-            AttentiveLayer(tconv(w3, w2, 1), nn.PReLU(), w2, config),
-            AttentiveLayer(tconv(w2, w1, 2), nn.PReLU(), w1, config),
-            AttentiveLayer(tconv(w1, 3, 2), nn.Sigmoid(), 3, config, attend=False),
-        ])
+            AttentiveLayer(tconv(cin, cout, stride), nn.PReLU(), cout, config)
+            for cin, cout, stride in zip(decoder_in[:-1], widths[::-1], strides[::-1])
+        ] + [AttentiveLayer(tconv(widths[0], 3, 2), nn.Sigmoid(), 3, config, attend=False)])
 
     def encode_latent(self, images: torch.Tensor, csi: torch.Tensor) -> torch.Tensor:
         x = images
