@@ -80,11 +80,16 @@ def test_loopback_carries_the_gated_models_variable_symbol_count(tmp_path):
 
 def test_loopback_sends_128x128_photos(tmp_path):
     """The shipped Kodak 128x128 crops: 4,096 symbols an image, all of them arrive, at the
-    PSNR the CIFAR-trained model gives on photos (about 26.6 dB at 10 dB)."""
+    PSNR the CIFAR-trained model gives on photos (about 26.6 dB at 10 dB), and the photo
+    model (`--model da-djscc-photo_1-12`) well above it through the same GNU Radio channel."""
     stdout, summary = run_loopback(tmp_path, "--dataset", "samples-kodak", "--image-size", "128", "--num-images", "4")
     assert summary["received"] == summary["sent"] == 3 and "summary: 3/3 images" in stdout
     assert summary["mean_symbols_per_image"] == 4096 and 24 < summary["mean_psnr_db"] < 30
     assert json.loads((tmp_path / "summary.json").read_text())["images"][0]["symbols"] == 4096
+    (tmp_path / "photo").mkdir()
+    _, photo = run_loopback(tmp_path / "photo", "--dataset", "samples-kodak", "--image-size", "128",
+                            "--model", "da-djscc-photo_1-12")
+    assert photo["received"] == 3 and photo["mean_psnr_db"] > summary["mean_psnr_db"] + 1.0
 
 
 def test_loopback_fits_photos_of_different_sizes(tmp_path, photos):
