@@ -41,6 +41,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--compile", choices=["default", "reduce-overhead", "max-autotune"])
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads a job")
     parser.add_argument("--only", nargs="+", choices=CODECS, default=CODECS)
+    parser.add_argument("--results", type=Path, default=RESULTS, help="where training_speed_<cpu|gpu>.* go")
     return parser.parse_args(argv)
 
 
@@ -110,9 +111,9 @@ def main(argv=None) -> int:
               "side_by_side_total_images_per_s": round(sum(EPOCH_IMAGES / s for s in side_by_side.values()))}
     print(json.dumps(report, indent=1))
     kind = "cpu" if args.device == "cpu" else "gpu"
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / f"training_speed_{kind}.json").write_text(json.dumps(report, indent=1) + "\n")
-    plot(report, RESULTS / f"training_speed_{kind}.png")
+    args.results.mkdir(parents=True, exist_ok=True)
+    (args.results / f"training_speed_{kind}.json").write_text(json.dumps(report, indent=1) + "\n")
+    plot(report, args.results / f"training_speed_{kind}.png")
     return 0
 
 
