@@ -12,6 +12,7 @@ code whose sign sequence keeps the metric low one period off). The phase gives f
 import numpy as np
 
 from djscc.phy.frame import COVER_CODE, FrameFormat
+from djscc.phy.phasor import phasor
 
 MAX_CFO = 0.06  # cycles/sample searched: +-120 kHz at 2 Msps, 6 % of the sample rate
 
@@ -58,7 +59,7 @@ def resolve_cfo(z: np.ndarray, start: int, fmt: FrameFormat, max_cfo: float = MA
                         min(len(z) - fmt.preamble_length * sps, start + span // 2) + 1)
     times = offsets[:, None] + np.arange(fmt.preamble_length)[None, :] * sps
     symbols = z[times]
-    rotation = np.exp(-2j * np.pi * hypotheses[:, None] * (np.arange(fmt.preamble_length) * sps)[None, :])
+    rotation = phasor(-hypotheses[:, None] * (np.arange(fmt.preamble_length) * sps)[None, :])
     # (hypotheses, offsets): coherent preamble correlation of every pair
     scores = np.abs(np.einsum("ot,ht,t->ho", symbols, rotation, np.conj(fmt.preamble)))
     return float(hypotheses[np.unravel_index(np.argmax(scores), scores.shape)[0]])

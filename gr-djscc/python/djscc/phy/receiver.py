@@ -31,6 +31,7 @@ from djscc.phy.acquire import delay_metric, resolve_cfo
 from djscc.phy.estimate import gain_and_noise, phase_line
 from djscc.phy.frame import COVER_CODE, HEADER_BITS, CrcError, FrameFormat, Header, spread_header
 from djscc.phy.interpolate import sample_at
+from djscc.phy.phasor import phasor
 from djscc.phy.pulse import rrc_taps
 from djscc.phy.track import MAX_CLOCK_OFFSET, clear_gain, clock_drift, equalizers, track
 
@@ -174,7 +175,7 @@ class BurstReceiver:
         """_z[begin:end] as if the carrier offset ``cfo`` had been removed before the matched
         filter: the raw samples de-rotated (phase 0 at ``begin``) and filtered again."""
         lead = min(begin, len(self.taps) - 1)
-        rotation = np.exp(-2j * np.pi * cfo * np.arange(-lead, end - begin)).astype(np.complex64)
+        rotation = phasor(-cfo * np.arange(-lead, end - begin))
         filtered = np.convolve(self._raw[begin - lead: end] * rotation, self.taps.astype(np.complex64))
         return filtered[lead: lead + end - begin]
 
@@ -233,23 +234,27 @@ class BurstReceiver:
         none; WAIT if one is there but the samples of its peak have not all arrived.
 
         The metric rises over one period before the start and falls over one after it, so
-        the start is the metric's peak over one preamble length from the first crossing."""
+        the start is the metric's peak over one preamble length from the first crossing.
+        It is read a window at a time: a payload's correlated symbols cross the threshold
+        now and then, and each of those searches would otherwise scan the whole buffer."""
         self._extend_metric()
-        metric = self._metric[first:]
-        above = np.flatnonzero(metric[: max(0, last - first)] > self.threshold)
-        if len(above) == 0:
-            return None
-        end = above[0] + self._preamble_span
-        if end > len(metric):
-            return WAIT
-        return first + above[0] + int(np.argmax(metric[above[0]: end]))
+        window = 8 * self._preamble_span
+        for begin in range(first, last, window):
+            above = np.flatnonzero(self._metric[begin: min(begin + window, last)] > self.threshold)
+            if len(above):
+                crossing = begin + int(above[0])
+                if crossing + self._preamble_span > len(self._metric):
+                    return WAIT
+                return crossing + int(np.argmax(self._metric[crossing: crossing + self._preamble_span]))
+        return None
 
     def _extend_metric(self) -> None:
         """The delay-correlation metric of every start in _z whose whole preamble is there,
         for the starts not computed yet."""
         start = len(self._metric)
         metric, _ = delay_metric(self._z[start:], self.fmt)
-        self._metric = np.concatenate([self._metric, metric])
+        if len(metric):
+            self._metric = np.concatenate([self._metric, metric])
 
     def _synchronize(self, z: np.ndarray, coarse: int) -> tuple[float, float] | None:
         """(fractional start, residual CFO in cycles/sample) of the preamble near ``coarse``
@@ -265,7 +270,7 @@ class BurstReceiver:
         periods = symbols.reshape(len(candidates), fmt.preamble_repeats, fmt.preamble_period) \
             @ np.conj(fmt.preamble_period_symbols) * COVER_CODE
         cfos = np.angle(np.sum(np.conj(periods[:, :-1]) * periods[:, 1:], axis=1)) / (2 * np.pi * span)
-        rotation = np.exp(-2j * np.pi * cfos[:, None] * (np.arange(fmt.preamble_length) * sps)[None, :])
+        rotation = phasor(-cfos[:, None] * (np.arange(fmt.preamble_length) * sps)[None, :])
         coherent = np.abs((symbols * rotation) @ np.conj(fmt.preamble)) ** 2
         best = int(np.argmax(coherent))
         candidate, peak, cfo = int(candidates[best]), coherent[best], float(cfos[best])

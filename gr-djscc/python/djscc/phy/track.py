@@ -18,6 +18,7 @@ The receiver synchronizes on the preamble; everything after it drifts. Here
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.fft import next_fast_len
 
 from djscc.phy.interpolate import sample_at
 
@@ -105,12 +106,15 @@ def _mirror(spectrum: np.ndarray) -> np.ndarray:
 def _mmse(received: np.ndarray, direct: np.ndarray, image: np.ndarray | None, noise: float) -> np.ndarray:
     """Frequency-domain MMSE estimate of x from y = c * x + e * conj(x) + n (widely linear
     when the image channel e is given): per frequency, X(f) and conj(X(-f)) from Y(f) and
-    conj(Y(-f)), a 2 x 2 system."""
-    spectrum = np.fft.fft(received)
-    c = _spectrum(direct, len(received))
+    conj(Y(-f)), a 2 x 2 system. The frame is zero-padded to a length the FFT factors well
+    (a frame's symbol count is often a large prime times a power of two, 4-5x slower); the
+    channel's few taps then convolve linearly instead of wrapping around."""
+    length = next_fast_len(len(received))
+    spectrum = np.fft.fft(received, length)
+    c = _spectrum(direct, length)
     if image is None:
-        return np.fft.ifft(np.conj(c) * spectrum / (np.abs(c) ** 2 + noise))
-    e = _spectrum(image, len(received))
+        return np.fft.ifft(np.conj(c) * spectrum / (np.abs(c) ** 2 + noise))[: len(received)]
+    e = _spectrum(image, length)
     # H = [[c, e], [conj e(-f), conj c(-f)]]; X_hat = first row of H^H (H H^H + noise I)^-1
     h11, h12, h21, h22 = c, e, _mirror(e), _mirror(c)
     m11 = np.abs(h11) ** 2 + np.abs(h12) ** 2 + noise
@@ -120,7 +124,7 @@ def _mmse(received: np.ndarray, direct: np.ndarray, image: np.ndarray | None, no
     observed, mirrored = spectrum, _mirror(spectrum)
     first = (m22 * observed - m12 * mirrored) / det  # (H H^H + noise I)^-1 [Y, conj Y(-f)]
     second = (m11 * mirrored - np.conj(m12) * observed) / det
-    return np.fft.ifft(np.conj(h11) * first + np.conj(h21) * second)
+    return np.fft.ifft(np.conj(h11) * first + np.conj(h21) * second)[: len(received)]
 
 
 def equalizers(received: np.ndarray, known: np.ndarray) -> dict[str, np.ndarray]:
