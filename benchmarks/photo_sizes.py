@@ -44,7 +44,8 @@ VARIANTS = {  # name: conv widths (the depth is their count)
 
 
 def parse_args(argv=None) -> tuple[argparse.Namespace, list[str]]:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
+                                     allow_abbrev=False)  # the options it does not know go to djscc-train
     parser.add_argument("--data", default="../shared/data/bsds432", help="training photos (a folder)")
     parser.add_argument("--eval-data", default="../shared/data/kodak24")
     parser.add_argument("--image-size", type=cli.positive_int, default=128, help="training crops and test crops")
@@ -57,7 +58,7 @@ def parse_args(argv=None) -> tuple[argparse.Namespace, list[str]]:
     parser.add_argument("--lr", type=float, default=1e-4)
     parser.add_argument("--minutes", type=cli.positive_float, required=True,
                         help="training time a variant in this run")
-    parser.add_argument("--snr", type=float, nargs="+", default=[0.0, 5.0, 10.0, 15.0, 20.0])
+    parser.add_argument("--snr", type=cli.finite_float, nargs="+", default=[0.0, 5.0, 10.0, 15.0, 20.0])
     parser.add_argument("--realizations", type=cli.positive_int, default=10)
     parser.add_argument("--threads", type=cli.positive_int, default=2,
                         help="torch CPU threads for training on the CPU, evaluation and the latency")
@@ -76,8 +77,8 @@ def train(variant: str, args, train_args: list[str]) -> None:
     out = args.out / file_name(variant)
     if out.with_suffix(".json").exists():
         training = zoo.read_card(out)["training"]
-        if training["epochs"] >= training["scheduled_epochs"]:
-            return
+        if training["scheduled_epochs"] == args.epochs <= training["epochs"]:
+            return  # done; another --epochs goes to djscc-train, which refuses a changed schedule
     command = [sys.executable, "-m", "djscc.train", "--arch", "da-djscc",
                "--config", json.dumps({"widths": VARIANTS[variant]}), "--data", args.data,
                "--crop-size", str(args.image_size), "--crops-per-epoch", str(args.crops_per_epoch),
@@ -117,7 +118,7 @@ def measure(argv=None) -> int:
         model, card = zoo.load(path)
         training = card["training"]
         report["models"][label] = {
-            "widths": list(card["config"]["widths"]), "epochs": training["epochs"],
+            "widths": list(card["config"].get("widths", [])), "epochs": training["epochs"],
             "scheduled_epochs": training.get("scheduled_epochs", training["epochs"]),
             "training": f"{training.get('images')} images of {training.get('data')} "
                         f"from {training.get('initialized_from') or 'scratch'}, on {training.get('device')}",

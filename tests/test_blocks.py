@@ -30,22 +30,30 @@ def model(tiny_model_path):
     return str(tiny_model_path)
 
 
+@pytest.mark.parametrize("fast", [True, False])  # False: pmt's bindings, where its layout differs
 @pytest.mark.parametrize("dtype,maker", [(np.uint8, pmt.init_u8vector), (np.float32, pmt.init_f32vector),
                                          (np.complex64, pmt.init_c32vector)])
 @pytest.mark.parametrize("length", [0, 1, 4096, 49152])
-def test_pdu_vectors_are_pmts_own(dtype, maker, length):
-    """pdu's vectors cross through pmt's serialized form (fast for photos): the same PMT as
-    pmt's own constructor, and read back exactly, whatever the values."""
+def test_pdu_vectors_are_pmts_own(dtype, maker, length, fast, monkeypatch):
+    """pdu's vectors cross through pmt's serialized form where this GNU Radio's layout is the
+    one it writes (fast for photos): the same PMT as pmt's own constructor, and read back
+    exactly, whatever the values; a PDU of another type or none is a ValueError."""
+    assert pdu.FAST[np.dtype(dtype)]  # GNU Radio 3.10.5 and later: the fast path is taken
+    monkeypatch.setitem(pdu.FAST, np.dtype(dtype), fast)
     rng = np.random.default_rng(length)
     values = rng.standard_normal(length) * 1e3 + (1j * rng.standard_normal(length) if dtype == np.complex64 else 0)
     vector = rng.integers(0, 256, length).astype(np.uint8) if dtype == np.uint8 else values.astype(dtype)
     assert pmt.equal(pdu.to_uvector(vector), maker(length, vector.tolist()))
+    assert pmt.equal(pdu.to_uvector(vector.astype(vector.dtype.newbyteorder())), maker(length, vector.tolist()))
     back = pdu.from_uvector(maker(length, vector.tolist()), dtype)
     assert back.dtype == dtype and np.array_equal(back, vector)
     message = pmt.cons(pmt.make_dict(), maker(length, vector.tolist()))
     wrong = np.float32 if dtype != np.float32 else np.uint8
     with pytest.raises(ValueError, match=f"PDU vector is {np.dtype(dtype)}, expected {np.dtype(wrong)}"):
         pdu.parse(message, wrong)
+    for garbage in (pmt.intern("abcdefghij"), pmt.PMT_NIL, pmt.make_vector(2, pmt.PMT_T)):
+        with pytest.raises(ValueError, match="not a uniform vector"):
+            pdu.from_uvector(garbage, dtype)
 
 
 def test_image_source_sends_images_then_end_of_stream():

@@ -6,8 +6,9 @@ import pytest
 from djscc.phy.estimate import robust_unwrap
 from djscc.phy.frame import CrcError, FrameFormat, Header, build_frame
 from djscc.phy.impair import impair
+from djscc.phy.phasor import phasor
 from djscc.phy.pulse import matched_filter, rrc_taps, shape
-from djscc.phy.receiver import BurstReceiver
+from djscc.phy.receiver import WAIT, BurstReceiver
 from djscc.phy.transmitter import modulate
 
 FMT = FrameFormat()
@@ -40,6 +41,15 @@ def test_rrc_is_nyquist_after_matched_filter():
     recovered = filtered[delay: delay + 200 * 4: 4]
     isi_db = 10 * np.log10(np.mean(np.abs(recovered[10:-10] - symbols[10:-10]) ** 2))
     assert isi_db < -30  # the 8-symbol truncation of the pulse; far below any SNR in use
+
+
+def test_phasor_is_exp_to_float32_precision_at_any_phase():
+    """The receiver's fast exp(2 pi i x): as exact as complex64 allows, whether x is a fraction
+    of a turn or a CFO times a whole frame's samples (tens of thousands of turns)."""
+    cycles = np.concatenate([np.linspace(-1, 1, 1001), 0.06 * np.arange(-32, 300_000, 7.3)])
+    result = phasor(cycles)
+    assert result.dtype == np.complex64 and result.shape == cycles.shape
+    assert np.max(np.abs(result - np.exp(2j * np.pi * cycles))) < 1e-6
 
 
 def test_header_round_trip_and_crc_catches_every_single_bit_flip():
@@ -108,6 +118,33 @@ def test_start_sample_points_at_the_burst():
     _, _, samples = send(rng, 20.0, delay=0.0)
     (frame,), _ = receive(samples)
     assert abs(frame.start_sample - 500) <= 1
+
+
+def test_detection_reads_the_metric_in_windows_as_one_scan_would():
+    """_detect reads the detection metric a growing window at a time (a photo frame's
+    payload crosses the threshold now and then); it finds what one scan of the whole
+    stretch finds: the first crossing's peak, WAIT when the peak's samples are not all in."""
+    receiver = BurstReceiver()
+    receiver._extend_metric = lambda: None  # the metric is set here
+    span, threshold = receiver._preamble_span, receiver.threshold
+
+    def one_scan(metric, first, last):
+        above = np.flatnonzero(metric[first:last] > threshold)
+        if len(above) == 0:
+            return None
+        if first + above[0] + span > len(metric):
+            return WAIT
+        return first + above[0] + int(np.argmax(metric[first + above[0]: first + above[0] + span]))
+
+    rng = np.random.default_rng(0)
+    for _ in range(300):
+        length = int(rng.integers(1, 150_000))
+        metric = (rng.random(length) * threshold).astype(np.float32)
+        for at in rng.integers(0, length, rng.integers(0, 3)):
+            metric[at: at + rng.integers(1, 3 * span)] = rng.uniform(threshold, 1)
+        first, last = sorted(int(i) for i in rng.integers(0, length + 1, 2))
+        receiver._metric = metric
+        assert receiver._detect(first, last) == one_scan(metric, first, last)
 
 
 def test_no_detection_on_a_million_noise_samples():

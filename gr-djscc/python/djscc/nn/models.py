@@ -2,10 +2,10 @@
 
 One fully convolutional encoder/decoder pair; ``attention`` picks the variant:
   "none"             DJSCC backbone (conv5x5 16/s2, 32/s2, 32, 32, c; PReLU; mirrored decoder)
-``widths`` sets the width and depth: one conv layer each, the first two halving the resolution,
-then the latent layer of c; the decoder mirrors it (the paper's backbone: 16, 32, 32, 32).
   "channel"          ADJSCC: + SNR-adaptive channel attention after every layer
   "channel+spatial"  DA-DJSCC: + SNR-adaptive channel AND spatial attention after every layer
+``widths`` sets the width and depth: one conv layer each, the first two halving the resolution,
+then the latent layer of c; the decoder mirrors it (the paper's backbone: 16, 32, 32, 32).
 ``latent_channels`` sets the bandwidth ratio: k/n = latent_channels / 96 (8 -> 1/12, 16 -> 1/6).
 ``csi_map``: the decoder also takes the SINR of every received symbol (per pilot block, as
 the receiver measures it through fading), as latent_channels more input planes beside the

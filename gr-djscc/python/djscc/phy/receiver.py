@@ -238,14 +238,15 @@ class BurstReceiver:
         It is read a window at a time: a payload's correlated symbols cross the threshold
         now and then, and each of those searches would otherwise scan the whole buffer."""
         self._extend_metric()
-        window = 8 * self._preamble_span
-        for begin in range(first, last, window):
+        begin, window = first, 8 * self._preamble_span
+        while begin < last:
             above = np.flatnonzero(self._metric[begin: min(begin + window, last)] > self.threshold)
             if len(above):
                 crossing = begin + int(above[0])
                 if crossing + self._preamble_span > len(self._metric):
                     return WAIT
                 return crossing + int(np.argmax(self._metric[crossing: crossing + self._preamble_span]))
+            begin, window = begin + window, 2 * window  # idle stretches: few, growing reads
         return None
 
     def _extend_metric(self) -> None:
@@ -280,7 +281,7 @@ class BurstReceiver:
 
         def coherent_at(index):
             s = z[index: index + self._preamble_span: sps]
-            rotation = np.exp(-2j * np.pi * cfo * np.arange(fmt.preamble_length) * sps)
+            rotation = phasor(-cfo * np.arange(fmt.preamble_length) * sps)
             return np.abs(np.vdot(fmt.preamble, s * rotation))
 
         left, right = coherent_at(candidate - 1), coherent_at(candidate + 1)
@@ -297,7 +298,7 @@ class BurstReceiver:
         fmt = self.fmt
         header_end = fmt.preamble_length + fmt.header_length
         times = t0 + np.arange(header_end) * fmt.sps
-        symbols = sample_at(z, times) * np.exp(-2j * np.pi * cfo * (times - t0)).astype(np.complex64)
+        symbols = sample_at(z, times) * phasor(-cfo * (times - t0))
         positions = np.arange(header_end, dtype=float)
         known = fmt.preamble.copy()
         slope, intercept = phase_line(symbols[: len(known)], known, positions[: len(known)],
@@ -329,7 +330,7 @@ class BurstReceiver:
         header_end = fmt.preamble_length + fmt.header_length
         received = sample_at(z, t0 + np.arange(total) * fmt.sps * (1 + clock_offset))
         slope, intercept = phase_line(received[known_at], known, known_at.astype(float), KNOWN_BLOCK)
-        received = received * np.exp(-1j * (slope * np.arange(total) + intercept)).astype(np.complex64)
+        received = received * phasor(-(slope * np.arange(total) + intercept) / (2 * np.pi))
         h, noise_var = gain_and_noise(received[:header_end], known[:header_end])
         if not self._pilots_hold_signal(received[pilot_at], known[header_end:], h, noise_var):
             return None

@@ -106,10 +106,11 @@ def _mirror(spectrum: np.ndarray) -> np.ndarray:
 def _mmse(received: np.ndarray, direct: np.ndarray, image: np.ndarray | None, noise: float) -> np.ndarray:
     """Frequency-domain MMSE estimate of x from y = c * x + e * conj(x) + n (widely linear
     when the image channel e is given): per frequency, X(f) and conj(X(-f)) from Y(f) and
-    conj(Y(-f)), a 2 x 2 system. The frame is zero-padded to a length the FFT factors well
-    (a frame's symbol count is often a large prime times a power of two, 4-5x slower); the
-    channel's few taps then convolve linearly instead of wrapping around."""
-    length = next_fast_len(len(received))
+    conj(Y(-f)), a 2 x 2 system. The frame is zero-padded by at least the channel's span,
+    so that its taps convolve linearly instead of wrapping the frame's end onto its start,
+    to a length the FFT factors well (a frame's symbol count is often a large prime times a
+    power of two: 4-5x slower)."""
+    length = next_fast_len(len(received) + max(CHANNEL_TAPS) - min(CHANNEL_TAPS))
     spectrum = np.fft.fft(received, length)
     c = _spectrum(direct, length)
     if image is None:
