@@ -37,10 +37,10 @@ def replay(capture: str, model: str | None, out_dir: str, sps: int, rolloff: flo
                                      rolloff=rolloff, scheme=scheme, image_size=image_size)
     sink = djscc_blocks.image_sink(out_dir=out_dir, true_snr_db=float(settings.get("snr_db", np.nan)),
                                    scheme=scheme)
-    images, image_ids = source_images(settings.get("dataset", "samples"), int(settings.get("num_images", 0)),
-                                      image_size=image_size, fit=settings.get("fit", "crop"))
-    for image_id, image in zip(image_ids, images):
-        sink.add_reference(image_id, image)
+    images, image_ids, places = source_images(settings.get("dataset", "samples"), int(settings.get("num_images", 0)),
+                                              image_size=image_size, fit=settings.get("fit", "crop"))
+    for image_id, image, place in zip(image_ids, images, places):
+        sink.add_reference(image_id, image, place)
     top.connect(source, receiver)
     top.msg_connect(receiver, "images", sink, "images")
     print(f"replaying {captures.stem(capture)}: {len(samples)} samples at "

@@ -195,7 +195,7 @@ def argument_parser():
         help="Set Image size S [default=%(default)r]")
     parser.add_argument(
         "--fit", dest="fit", type=str, default='crop',
-        help="Set Fit (crop or resize) [default=%(default)r]")
+        help="Set Fit (crop, resize or tile) [default=%(default)r]")
     return parser
 
 

@@ -105,3 +105,27 @@ def test_capture_of_a_photo_run_replays_at_its_image_size_and_fit(tmp_path):
     then, again = (json.loads((folder / "summary.json").read_text()) for folder in (live_dir, replay_dir))
     assert again["received"] == then["received"] == 3 and again["mean_symbols_per_image"] == 1024
     assert again["mean_psnr_db"] == pytest.approx(then["mean_psnr_db"], abs=0.01)
+
+
+def test_capture_of_a_tiled_photo_run_puts_the_photos_together_again_on_replay(tmp_path):
+    """--fit tile: each 128x128 Kodak crop goes out as four 64x64 tiles; the live run and its
+    replay both write the photos put together (photos/) with the same per-photo figures."""
+    live_dir, replay_dir = tmp_path / "live", tmp_path / "replay"
+    live = subprocess.run([sys.executable, str(REPO / "flowgraphs" / "loopback.py"), "--dataset", "samples-kodak",
+                           "--image-size", "64", "--fit", "tile", "--model", "da-djscc-photo_1-12",
+                           "--capture", str(tmp_path / "tiles"), "--out-dir", str(live_dir)],
+                          capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert live.returncode == 0, live.stderr[-2000:]
+    assert "photo 2: 128x128, 4 of 4 tiles, PSNR" in live.stdout
+    result = subprocess.run([sys.executable, str(REPO / "flowgraphs" / "replay.py"), str(tmp_path / "tiles"),
+                             "--out-dir", str(replay_dir)], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    then, again = (json.loads((folder / "summary.json").read_text()) for folder in (live_dir, replay_dir))
+    assert again["received"] == then["received"] == 12
+    assert [line["received"] for line in again["photos"]] == [{"djscc": 4}] * 3
+    for before, after in zip(then["photos"], again["photos"]):
+        assert (after["height"], after["width"]) == (128, 128)
+        psnr = after["psnr_db"]["djscc"]
+        assert psnr == pytest.approx(before["psnr_db"]["djscc"], abs=0.01) and psnr > 24
+    assert sorted(path.name for path in (replay_dir / "photos").iterdir()) == [
+        f"0000{n}_{kind}.png" for n in range(3) for kind in ("received", "sent")]

@@ -5,7 +5,9 @@ reporting: a line per image (PSNR, SSIM, estimated and true SNR); at stop() a su
 with ``out_dir``, summary.json and mosaic.png (sent over received). ``ssim=False`` leaves
 SSIM out where throughput matters. With ``scheme="both"`` (the link carries every image in
 both schemes) each scheme has its own report, the images told apart by their meta scheme;
-the summary holds both and the mosaic shows sent over neural over digital.
+the summary holds both and the mosaic shows sent over neural over digital. Tiles of photos
+(image_source with fit "tile") are put together again: with ``out_dir``, photos/ holds each
+photo as sent and as received, and summary.json a line per photo (djscc.photo_tiles).
 
 GNU Radio cannot end a flowgraph whose source is a message block, so the sink tells when
 the run is over: ``wait_until_done`` returns once every image the source announced (its
@@ -27,6 +29,7 @@ from djscc.blocks import pdu
 from djscc.blocks.transmitter import schemes_of
 from djscc.errors import InputError
 from djscc.paths import check_writable_folder
+from djscc.photo_tiles import PhotoAssembly
 from djscc.report import Report, write_run
 
 
@@ -44,6 +47,7 @@ class image_sink(gr.basic_block):
         self.reports = {name: Report(true_snr_db=true_snr_db, ssim=ssim, quiet=quiet,
                                      label=name if len(schemes) > 1 else "") for name in schemes}
         self.expected: int | None = None  # per scheme, known once the source's end-of-stream arrives
+        self.photos: PhotoAssembly | None = None  # made by the first tile of a photo, where there is an out_dir
         self.last_activity = time.monotonic()
         self.activity = threading.Condition()
         for name, handler in (("images", self.handle_received), ("reference", self.handle_sent)):
@@ -72,12 +76,17 @@ class image_sink(gr.basic_block):
             self._touch()
             return
         meta, image = pdu.parse_image(message)
-        self.add_reference(int(meta["image_id"]), image)
+        self.add_reference(int(meta["image_id"]), image, meta if "tile_row" in meta else None)
 
-    def add_reference(self, image_id: int, image: np.ndarray) -> None:
-        """An image as sent, for every scheme's report (a replay adds them from the dataset)."""
+    def add_reference(self, image_id: int, image: np.ndarray, place: dict | None = None) -> None:
+        """An image as sent, for every scheme's report (a replay adds them from the dataset);
+        ``place``: a tile's place in its photo (photo, tile_row, tile_col, tile_rows, tile_cols)."""
         for report in self.reports.values():
             report.add_reference(image_id, image)
+        if place and self.out_dir is not None:
+            if self.photos is None:
+                self.photos = PhotoAssembly(self.out_dir / "photos", list(self.reports))
+            self.photos.add_sent(image_id, image, place)
 
     def _received(self, message):
         meta, image = pdu.parse_image(message)
@@ -86,6 +95,9 @@ class image_sink(gr.basic_block):
         if report is None:
             raise ValueError(f"an image of scheme {scheme!r}, not one of {sorted(self.reports)}")
         report.add_received(meta, image)
+        if self.photos is not None:
+            self.photos.add_received(scheme if len(self.reports) > 1 else next(iter(self.reports)),
+                                     int(meta["image_id"]), image)
         self._touch()
 
     def _touch(self):
@@ -128,7 +140,15 @@ class image_sink(gr.basic_block):
                                  f"({summary['sent']} sent, {summary['unmatched']} unmatched, "
                                  f"{summary['bad_pdus']} bad PDUs)")
             if self.out_dir is not None:
-                write_run(self._combined(summaries), self.reports, self.out_dir)
+                summary = self._combined(summaries)
+                if self.photos is not None:
+                    summary["photos"] = self.photos.finish()
+                    for line in summary["photos"]:
+                        print(f"photo {line['photo']}: {line['width']}x{line['height']}, " + "; ".join(
+                            f"{label + ' ' if len(self.reports) > 1 else ''}{line['received'][label]} of "
+                            f"{line['tiles']} tiles, PSNR {line['psnr_db'][label]:.2f} dB" for label in self.reports),
+                            flush=True)
+                write_run(summary, self.reports, self.out_dir)
         except Exception as error:  # an exception in stop() aborts the process
             gr.log.error(f"djscc image_sink: summary not written: {type(error).__name__}: {error}")
         return True

@@ -1,0 +1,80 @@
+"""Photos sent as tiles (image_source fit "tile"): cut to cover the whole photo, put together
+again at the receiving end, a lost tile mid gray, at most PHOTOS_KEPT photos held."""
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from djscc import photo_tiles
+from djscc.blocks.image_source import source_images
+from djscc.errors import InputError
+from djscc.photo_tiles import LOST_TILE, PhotoAssembly, tile_photo
+
+
+def photo(height, width, seed=0):
+    return np.random.default_rng(seed).integers(0, 256, (height, width, 3)).astype(np.uint8)
+
+
+def test_tiles_cover_the_whole_photo_row_by_row_with_its_edges_repeated():
+    image = photo(70, 130)
+    tiles, places = tile_photo(image, 32)
+    assert len(tiles) == 3 * 5 and all(tile.shape == (32, 32, 3) for tile in tiles)
+    assert places[7] == {"tile_row": 1, "tile_col": 2, "tile_rows": 3, "tile_cols": 5,
+                         "photo_height": 70, "photo_width": 130}
+    assert np.array_equal(tiles[7], image[32:64, 64:96])
+    last = tiles[-1]  # rows 64..69 and columns 128..129 of the photo, the rest their repeats
+    assert np.array_equal(last[:6, :2], image[64:70, 128:130])
+    assert np.array_equal(last[6:, :2], np.repeat(image[69:70, 128:130], 26, axis=0))
+    assert np.array_equal(last[:6, 2:], np.repeat(image[64:70, 129:130], 30, axis=1))
+
+
+def test_tiles_put_together_give_the_photo_and_a_lost_tile_is_gray(tmp_path):
+    image = photo(70, 130)
+    tiles, places = tile_photo(image, 32)
+    assembly = PhotoAssembly(tmp_path, ["djscc"])
+    for image_id, (tile, place) in enumerate(zip(tiles, places)):
+        assembly.add_sent(image_id, tile, {"photo": 4, **place})
+    for image_id, tile in enumerate(tiles):
+        if image_id != 7:  # lost on the air
+            assembly.add_received("djscc", image_id, tile)
+    assembly.add_received("djscc", 99, tiles[0])  # a tile it never saw sent: ignored
+    [line] = assembly.finish()
+    assert line["photo"] == 4 and (line["height"], line["width"], line["tiles"]) == (70, 130, 15)
+    assert line["received"] == {"djscc": 14}
+    sent = np.asarray(Image.open(tmp_path / "00004_sent.png"))
+    received = np.asarray(Image.open(tmp_path / "00004_received.png"))
+    assert np.array_equal(sent, image) and received.shape == image.shape
+    assert np.all(received[32:64, 64:96] == LOST_TILE)
+    received_copy = received.copy()
+    received_copy[32:64, 64:96] = image[32:64, 64:96]
+    assert np.array_equal(received_copy, image)
+    assert 5 < line["psnr_db"]["djscc"] < 100  # the gray tile costs it
+
+
+def test_a_complete_photo_is_written_at_once_and_old_ones_make_room(tmp_path, monkeypatch):
+    monkeypatch.setattr(photo_tiles, "PHOTOS_KEPT", 1)
+    assembly = PhotoAssembly(tmp_path, ["djscc", "digital"])
+    image_id = 0
+    for number in range(3):
+        tiles, places = tile_photo(photo(32, 64, number), 32)
+        for tile, place in zip(tiles, places):
+            assembly.add_sent(image_id, tile, {"photo": number, **place})
+            if number == 1:
+                for label in ("djscc", "digital"):
+                    assembly.add_received(label, image_id, tile)
+            image_id += 1
+    written = sorted(path.name for path in tmp_path.iterdir())
+    # photo 0 (nothing received) made room for photo 1, written once complete in both schemes
+    assert written == [f"0000{n}_{kind}.png" for n in (0, 1) for kind in ("digital", "djscc", "sent")]
+    lines = assembly.finish()
+    assert [line["photo"] for line in lines] == [0, 1, 2]
+    assert lines[1]["psnr_db"] == {"djscc": 100.0, "digital": 100.0}
+    assert lines[0]["received"] == lines[2]["received"] == {"djscc": 0, "digital": 0}
+
+
+def test_image_source_tiles_every_photo_with_running_ids():
+    images, ids, places = source_images("samples-kodak", image_size=64, fit="tile")
+    assert len(images) == 3 * 4 and ids == list(range(12))
+    assert [place["photo"] for place in places] == [0] * 4 + [1] * 4 + [2] * 4
+    with pytest.raises(InputError, match="needs an image_size"):
+        source_images("samples-kodak", fit="tile")
