@@ -54,7 +54,8 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("capture", help="PATH, PATH.sigmf-meta or PATH.sigmf-data")
     parser.add_argument("--model", help="decoder model (default: the one in the capture's settings)")
-    parser.add_argument("--out-dir", default="", help="write summary.json and mosaic.png here")
+    parser.add_argument("--out-dir", default="",
+                        help="write summary.json and mosaic.png here (and photos/ for a tiled photo run)")
     parser.add_argument("--sps", type=int, default=4)
     parser.add_argument("--rolloff", type=float, default=0.35)
     args = parser.parse_args(argv)

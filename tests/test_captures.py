@@ -121,7 +121,7 @@ def test_capture_of_a_tiled_photo_run_puts_the_photos_together_again_on_replay(t
                              "--out-dir", str(replay_dir)], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
     then, again = (json.loads((folder / "summary.json").read_text()) for folder in (live_dir, replay_dir))
-    assert again["received"] == then["received"] == 12
+    assert again["received"] == then["received"] == 12 and len(then["photos"]) == len(again["photos"]) == 3
     assert [line["received"] for line in again["photos"]] == [{"djscc": 4}] * 3
     for before, after in zip(then["photos"], again["photos"]):
         assert (after["height"], after["width"]) == (128, 128)

@@ -5,7 +5,6 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from djscc import photo_tiles
 from djscc.blocks.image_source import source_images
 from djscc.errors import InputError
 from djscc.photo_tiles import LOST_TILE, PhotoAssembly, tile_photo
@@ -51,25 +50,42 @@ def test_tiles_put_together_give_the_photo_and_a_lost_tile_is_gray(tmp_path):
     assert 5 < line["psnr_db"]["djscc"] < 100  # the gray tile costs it
 
 
-def test_a_complete_photo_is_written_at_once_and_old_ones_make_room(tmp_path, monkeypatch):
-    monkeypatch.setattr(photo_tiles, "PHOTOS_KEPT", 1)
+def test_photos_are_written_as_the_link_moves_past_them_whatever_was_sent_ahead(tmp_path):
+    """As the flowgraphs run: every tile of ten photos sent at once, ids past the header's
+    65,536 wrap, the tiles received in order in two schemes, some lost. A photo is written
+    once both schemes hold all its tiles or have moved on to a later photo."""
     assembly = PhotoAssembly(tmp_path, ["djscc", "digital"])
-    image_id = 0
-    for number in range(3):
+    first_id, sent = 70_000, []
+    for number in range(10):
         tiles, places = tile_photo(photo(32, 64, number), 32)
         for tile, place in zip(tiles, places):
-            assembly.add_sent(image_id, tile, {"photo": number, **place})
-            if number == 1:
-                for label in ("djscc", "digital"):
-                    assembly.add_received(label, image_id, tile)
-            image_id += 1
-    written = sorted(path.name for path in tmp_path.iterdir())
-    # photo 0 (nothing received) made room for photo 1, written once complete in both schemes
-    assert written == [f"0000{n}_{kind}.png" for n in (0, 1) for kind in ("digital", "djscc", "sent")]
+            assembly.add_sent(first_id + len(sent), tile, {"photo": number, **place})
+            sent.append(tile)
+    lost = {("djscc", 5), ("digital", 5), ("digital", 6)}  # photo 2's second tile; photo 3's first in digital
+    for index, tile in enumerate(sent[:12]):  # photos 0-5 arrive
+        for label in ("djscc", "digital"):
+            if (label, index) not in lost:
+                assembly.add_received(label, (first_id + index) % 65536, tile)
+    written = {path.name for path in tmp_path.iterdir()}
+    assert {f"0000{n}_{kind}.png" for n in range(6) for kind in ("sent", "djscc", "digital")} == written
+    lines = {line["photo"]: line for line in assembly.finish()}
+    assert lines[0]["received"] == {"djscc": 2, "digital": 2} and lines[0]["psnr_db"]["djscc"] == 100.0
+    assert lines[2]["received"] == {"djscc": 1, "digital": 1} and lines[3]["received"] == {"djscc": 2, "digital": 1}
+    assert lines[9]["received"] == {"djscc": 0, "digital": 0} and len(lines) == 10
+
+
+def test_a_photo_sent_again_is_put_together_again(tmp_path):
+    """A repeating source sends the same photo again: the first copy is written as it got,
+    the second put together anew; duplicates never count twice."""
+    assembly = PhotoAssembly(tmp_path, ["djscc"])
+    tiles, places = tile_photo(photo(32, 64), 32)
+    for cycle in range(2):
+        for index, (tile, place) in enumerate(zip(tiles, places)):
+            assembly.add_sent(2 * cycle + index, tile, {"photo": 0, **place})
+        assembly.add_received("djscc", 2 * cycle, tiles[0])
+        assembly.add_received("djscc", 2 * cycle, tiles[0])  # the same tile twice
     lines = assembly.finish()
-    assert [line["photo"] for line in lines] == [0, 1, 2]
-    assert lines[1]["psnr_db"] == {"djscc": 100.0, "digital": 100.0}
-    assert lines[0]["received"] == lines[2]["received"] == {"djscc": 0, "digital": 0}
+    assert [line["received"] for line in lines] == [{"djscc": 1}, {"djscc": 1}]
 
 
 def test_image_source_tiles_every_photo_with_running_ids():

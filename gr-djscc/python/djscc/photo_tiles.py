@@ -11,10 +11,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from djscc.metrics import channels_first, psnr_per_image
+from djscc.report import ID_MODULUS, RESULTS_KEPT
 
 LOST_TILE = 128  # a tile that never arrived: mid gray, as the digital link shows a lost image
-PHOTOS_KEPT = 8  # photos being put together at once; an older one is written as it is
 
 
 def tile_photo(image: np.ndarray, size: int) -> tuple[list[np.ndarray], list[dict]]:
@@ -33,42 +32,67 @@ def tile_photo(image: np.ndarray, size: int) -> tuple[list[np.ndarray], list[dic
     return tiles, places
 
 
+def psnr_db(sent: np.ndarray, received: np.ndarray) -> float:
+    """PSNR of two uint8 photos of any size, a row at a time (no float copy of a whole photo)."""
+    squared = sum(float(np.square(a.astype(np.int32) - b).sum()) for a, b in zip(sent, received))
+    mse = squared / sent.size
+    return 100.0 if mse == 0 else round(float(10 * np.log10(255.0 ** 2 / mse)), 3)
+
+
 class PhotoAssembly:
-    """The tiles of each photo as sent and as received (one copy per ``label``: a link of
-    both schemes receives each tile twice), put together and written to ``folder``."""
+    """The tiles of each photo as sent and as received (once per ``label``: a link of both
+    schemes receives each tile twice), put together and written to ``folder``.
+
+    The link delivers a scheme's tiles in the order they were sent, so a photo is written
+    once every label holds all its tiles or has received a tile of a later photo (what is
+    missing then was lost), and at the end. Its sent tiles wait as they arrive; received
+    canvases are made on the first received tile. A photo sent again (a repeating source)
+    is put together again, and written over the first."""
 
     def __init__(self, folder: Path, labels: list[str]):
         self.folder, self.labels = Path(folder), list(labels)
         self.lock = threading.Lock()
-        self.photos: dict[int, dict] = {}  # photo -> {"sent": canvas, label: canvas, "tiles": {label: count}}
-        self.places: dict[int, tuple[int, int, int, int]] = {}  # image id -> (photo, row, column, tile side)
-        self.written: list[dict] = []
+        self.photos: dict[int, dict] = {}  # photo -> its canvases, tiles received and tile ids
+        self.places: dict[int, tuple[int, int, int, int]] = {}  # image id % ID_MODULUS -> (photo, row, col, side)
+        self.written: list[dict] = []  # a line per photo written, the last RESULTS_KEPT
 
     def add_sent(self, image_id: int, tile: np.ndarray, place: dict) -> None:
         photo, side = int(place["photo"]), tile.shape[0]
+        row, column = int(place["tile_row"]), int(place["tile_col"])
         with self.lock:
-            if photo not in self.photos:
-                if len(self.photos) >= PHOTOS_KEPT:
-                    self._write(next(iter(self.photos)))
-                shape = (int(place["tile_rows"]) * side, int(place["tile_cols"]) * side, 3)
-                self.photos[photo] = {"sent": np.full(shape, LOST_TILE, np.uint8),
-                                      **{label: np.full(shape, LOST_TILE, np.uint8) for label in self.labels},
-                                      "tiles": dict.fromkeys(self.labels, 0),
-                                      "count": int(place["tile_rows"]) * int(place["tile_cols"]),
-                                      "size": (int(place["photo_height"]), int(place["photo_width"]))}
-            row, column = int(place["tile_row"]), int(place["tile_col"])
-            self.places[int(image_id)] = (photo, row, column, side)
-            self._paste(self.photos[photo]["sent"], tile, row, column, side)
+            entry = self.photos.get(photo)
+            if entry is None or (row, column) in entry["sent_tiles"]:  # new, or sent again
+                if entry is not None:
+                    self._write(photo)
+                rows, columns = int(place["tile_rows"]), int(place["tile_cols"])
+                entry = self.photos[photo] = {
+                    "shape": (rows * side, columns * side, 3), "count": rows * columns,
+                    "size": (int(place["photo_height"]), int(place["photo_width"])),
+                    "sent": np.full((rows * side, columns * side, 3), LOST_TILE, np.uint8),
+                    "sent_tiles": set(), "received": {}, "received_tiles": {label: set() for label in self.labels},
+                    "ids": [], "passed": set()}  # passed: labels that moved on to a later photo
+            key = int(image_id) % ID_MODULUS
+            self.places[key] = (photo, row, column, side)
+            entry["ids"].append(key)
+            entry["sent_tiles"].add((row, column))
+            self._paste(entry["sent"], tile, row, column, side)
 
     def add_received(self, label: str, image_id: int, tile: np.ndarray) -> None:
         with self.lock:
-            photo, row, column, side = self.places.get(int(image_id), (None, 0, 0, 0))
-            if photo not in self.photos or tile.shape[0] != side:
+            photo, row, column, side = self.places.get(int(image_id) % ID_MODULUS, (None, 0, 0, 0))
+            entry = self.photos.get(photo)
+            if entry is None or tile.shape[0] != side:
                 return  # a tile this assembly never saw sent (or already written out)
-            entry = self.photos[photo]
-            self._paste(entry[label], tile, row, column, side)
-            entry["tiles"][label] += 1
-            if all(count >= entry["count"] for count in entry["tiles"].values()):
+            if label not in entry["received"]:
+                entry["received"][label] = np.full(entry["shape"], LOST_TILE, np.uint8)
+            self._paste(entry["received"][label], tile, row, column, side)
+            entry["received_tiles"][label].add((row, column))
+            order = list(self.photos)
+            for earlier in order[:order.index(photo)]:  # sent before this one: this label moved on
+                self.photos[earlier]["passed"].add(label)
+                if self.photos[earlier]["passed"] >= set(self.labels):
+                    self._write(earlier)
+            if all(len(tiles) >= entry["count"] for tiles in entry["received_tiles"].values()):
                 self._write(photo)
 
     def finish(self) -> list[dict]:
@@ -84,16 +108,19 @@ class PhotoAssembly:
 
     def _write(self, photo: int) -> None:
         entry = self.photos.pop(photo)
+        for key in entry["ids"]:
+            self.places.pop(key, None)
         height, width = entry["size"]
-        for key in ("sent", *self.labels):
-            entry[key] = entry[key][:height, :width]  # the repeated edges off
+        sent = entry["sent"][:height, :width]  # the repeated edges off
         self.folder.mkdir(parents=True, exist_ok=True)
-        Image.fromarray(entry["sent"]).save(self.folder / f"{photo:05d}_sent.png")
-        line = {"photo": photo, "height": entry["sent"].shape[0], "width": entry["sent"].shape[1],
-                "tiles": entry["count"], "received": {}, "psnr_db": {}}
+        Image.fromarray(sent).save(self.folder / f"{photo:05d}_sent.png")
+        line = {"photo": photo, "height": height, "width": width, "tiles": entry["count"], "received": {},
+                "psnr_db": {}}
         for label in self.labels:
+            received = entry["received"].get(label, np.full(entry["shape"], LOST_TILE, np.uint8))[:height, :width]
             suffix = "received" if len(self.labels) == 1 else label
-            Image.fromarray(entry[label]).save(self.folder / f"{photo:05d}_{suffix}.png")
-            psnr = psnr_per_image(channels_first(entry["sent"][None]), channels_first(entry[label][None]))
-            line["received"][label], line["psnr_db"][label] = entry["tiles"][label], round(float(psnr[0]), 3)
+            Image.fromarray(received).save(self.folder / f"{photo:05d}_{suffix}.png")
+            line["received"][label] = len(entry["received_tiles"][label])
+            line["psnr_db"][label] = psnr_db(sent, received)
         self.written.append(line)
+        del self.written[:-RESULTS_KEPT]

@@ -142,13 +142,22 @@ class image_sink(gr.basic_block):
             if self.out_dir is not None:
                 summary = self._combined(summaries)
                 if self.photos is not None:
-                    summary["photos"] = self.photos.finish()
-                    for line in summary["photos"]:
-                        print(f"photo {line['photo']}: {line['width']}x{line['height']}, " + "; ".join(
-                            f"{label + ' ' if len(self.reports) > 1 else ''}{line['received'][label]} of "
-                            f"{line['tiles']} tiles, PSNR {line['psnr_db'][label]:.2f} dB" for label in self.reports),
-                            flush=True)
+                    summary["photos"] = self._finish_photos()
                 write_run(summary, self.reports, self.out_dir)
         except Exception as error:  # an exception in stop() aborts the process
             gr.log.error(f"djscc image_sink: summary not written: {type(error).__name__}: {error}")
         return True
+
+    def _finish_photos(self) -> list[dict]:
+        """The tiled photos still being put together written, a line printed per photo; a
+        failure here is logged and leaves the summary to be written without them."""
+        try:
+            lines = self.photos.finish()
+        except Exception as error:
+            gr.log.error(f"djscc image_sink: photos not put together: {type(error).__name__}: {error}")
+            return []
+        for line in lines:
+            print(f"photo {line['photo']}: {line['width']}x{line['height']}, " + "; ".join(
+                f"{label + ' ' if len(self.reports) > 1 else ''}{line['received'][label]} of {line['tiles']} "
+                f"tiles, PSNR {line['psnr_db'][label]:.2f} dB" for label in self.reports), flush=True)
+        return lines
