@@ -3,12 +3,13 @@
 import numpy as np
 import pytest
 
+from djscc.phy.acquire import resolve_cfo
 from djscc.phy.estimate import robust_unwrap
 from djscc.phy.frame import CrcError, FrameFormat, Header, build_frame
 from djscc.phy.impair import impair
 from djscc.phy.phasor import phasor
 from djscc.phy.pulse import matched_filter, rrc_taps, shape
-from djscc.phy.receiver import WAIT, BurstReceiver
+from djscc.phy.receiver import COARSE_THRESHOLD, WAIT, BurstReceiver
 from djscc.phy.transmitter import modulate
 
 FMT = FrameFormat()
@@ -145,6 +146,26 @@ def test_detection_reads_the_metric_in_windows_as_one_scan_would():
         first, last = sorted(int(i) for i in rng.integers(0, length + 1, 2))
         receiver._metric = metric
         assert receiver._detect(first, last) == one_scan(metric, first, last)
+
+
+def test_coarse_quality_tells_a_preamble_from_a_repeating_payload():
+    """resolve_cfo's quality gates the fine synchronization: a preamble in noise of its own
+    power a sample, 80 kHz off at 2 Msps, is far above the threshold; samples that repeat with the preamble's period
+    but are not the preamble (what a photo's latent rows look like to the detection metric)
+    and noise are below it."""
+    fmt, rng = FrameFormat(), np.random.default_rng(3)
+    burst = modulate(Header(1, 1, 1, 256), np.ones(256, np.complex64), fmt)
+    noise = (rng.standard_normal(len(burst)) + 1j * rng.standard_normal(len(burst))) / np.sqrt(2)
+    received = burst * np.exp(2j * np.pi * 0.04 * np.arange(len(burst))) + noise * np.sqrt(np.mean(np.abs(burst) ** 2))
+    z = matched_filter(received.astype(np.complex64), rrc_taps(fmt.sps, fmt.rolloff, fmt.filter_span))
+    delay = len(rrc_taps(fmt.sps, fmt.rolloff, fmt.filter_span)) - 1
+    cfo, quality = resolve_cfo(z, delay, fmt)
+    assert quality > 3 * COARSE_THRESHOLD and cfo == pytest.approx(0.04, abs=1e-3)
+    span = fmt.preamble_period * fmt.sps
+    period = rng.standard_normal(span) + 1j * rng.standard_normal(span)
+    repeating = np.tile(period, 2 * fmt.preamble_repeats).astype(np.complex64)
+    assert resolve_cfo(repeating, 64, fmt)[1] < COARSE_THRESHOLD
+    assert resolve_cfo(noise.astype(np.complex64), 64, fmt)[1] < COARSE_THRESHOLD
 
 
 def test_no_detection_on_a_million_noise_samples():

@@ -42,13 +42,14 @@ def delay_metric(z: np.ndarray, fmt: FrameFormat) -> tuple[np.ndarray, np.ndarra
     return metric.astype(np.float32), correlation.astype(np.complex64)
 
 
-def resolve_cfo(z: np.ndarray, start: int, fmt: FrameFormat, max_cfo: float = MAX_CFO) -> float:
-    """The carrier offset (cycles/sample) of the preamble near ``start`` in ``z``: the delay
+def resolve_cfo(z: np.ndarray, start: int, fmt: FrameFormat, max_cfo: float = MAX_CFO) -> tuple[float, float]:
+    """(carrier offset in cycles/sample, quality) of the preamble near ``start`` in ``z``: the delay
     correlation's phase, plus the whole number of cycles per period under which the
     de-rotated samples correlate best with the known preamble (the wrong hypotheses are a
     whole number of turns a period off, which the period's constant-modulus symbols null).
     The correlation is computed again here, from ``start`` alone, so that the estimate does
-    not depend on how the stream was cut into chunks."""
+    not depend on how the stream was cut into chunks. The quality is the best coherent
+    correlation's share of the samples' energy (1: the preamble alone, noise about 0.05)."""
     span, sps = fmt.preamble_period * fmt.sps, fmt.sps  # the start is known to half a period
     _, correlation = delay_metric(z[start: start + fmt.preamble_repeats * span], fmt)
     fraction = np.angle(correlation[0]) / (2 * np.pi * span)
@@ -62,4 +63,6 @@ def resolve_cfo(z: np.ndarray, start: int, fmt: FrameFormat, max_cfo: float = MA
     rotation = phasor(-hypotheses[:, None] * (np.arange(fmt.preamble_length) * sps)[None, :])
     # (hypotheses, offsets): coherent preamble correlation of every pair
     scores = np.abs(np.einsum("ot,ht,t->ho", symbols, rotation, np.conj(fmt.preamble)))
-    return float(hypotheses[np.unravel_index(np.argmax(scores), scores.shape)[0]])
+    best, offset = np.unravel_index(np.argmax(scores), scores.shape)
+    energy = fmt.preamble_length * float(np.sum(np.abs(symbols[offset]) ** 2))
+    return float(hypotheses[best]), float(scores[best, offset] ** 2 / max(energy, 1e-20))

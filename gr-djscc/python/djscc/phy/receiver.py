@@ -37,6 +37,11 @@ from djscc.phy.track import MAX_CLOCK_OFFSET, clear_gain, clock_drift, equalizer
 
 DETECTION_THRESHOLD = 0.1  # delay-correlation metric: ~0.1 at most in 1 s of noise, 0.11-0.3 at 0 dB
 COHERENT_THRESHOLD = 0.3  # normalized coherent preamble correlation: ~0.06 on noise, 0.5 at 0 dB
+# resolve_cfo's quality (coarse CFO, whole-sample timing) below which a crossing is no preamble:
+# about 0.07 (90 % below 0.1) where a photo payload's correlated symbols cross the detection
+# metric, which happens some 40 times a 15-photo frame; 0.13 and up on preambles the fine
+# synchronization finds at -4 dB and below
+COARSE_THRESHOLD = 0.1
 MAX_SAMPLE_MAGNITUDE = 1e6  # radios deliver about +-1; far beyond is a broken source
 HEADER_TRACKING_BITS = 4  # header bits decided between two phase refits
 KNOWN_BLOCK = 4  # known symbols summed per phase point in the final fit
@@ -198,7 +203,10 @@ class BurstReceiver:
         begin, end = max(0, start - 2 * self._period_span), start + self._period_span + (header_end + 4) * fmt.sps
         if end >= len(self._z):
             return None  # wait for the header before synchronizing on the preamble
-        coarse_cfo = resolve_cfo(self._z, start, fmt)
+        coarse_cfo, quality = resolve_cfo(self._z, start, fmt)
+        if quality < COARSE_THRESHOLD:  # not a preamble: spare the fine synchronization
+            self._search = start + self._period_span
+            return True
         z = self._corrected(begin, end, coarse_cfo)
         synced = self._synchronize(z, start - begin)
         if synced is None:
