@@ -91,7 +91,8 @@ def measure(argv=None) -> int:
         data, size, digital_file = DATASETS[name]
         images = fit_images(load_images(data, "test"), size)
         result = evaluate_models(args.models + [CAPACITY], images, args.snr, realizations=args.realizations,
-                                 classifier="none", update_cards=args.update_cards and name in CARD_DATASETS)
+                                 classifier="none", update_cards=args.update_cards and name in CARD_DATASETS,
+                                 card_command="python benchmarks/photos.py --update-cards")
         best = envelope(digital_file, args.snr, len(images))
         if best:
             result["models"][ENVELOPE] = best

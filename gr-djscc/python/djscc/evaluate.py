@@ -254,7 +254,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 def evaluate_models(models: list, image_set: ImageSet, snr_grid: list[float], channel: str = "awgn",
                     pilots: int | None = None, realizations: int = 10, batch_size: int = 256, seed: int = 0,
                     classifier: str = "cifar10_classifier", device: str = "cpu",
-                    update_cards: bool = False) -> dict:
+                    update_cards: bool = False, card_command: str = "djscc-eval --update-cards") -> dict:
     """djscc-eval's report on ``models`` (shipped names or NAME paths), each model's table
     printed as it is measured; ``classifier`` 'none' skips the accuracy."""
     options = {"pilots": pilots} if channel == "rayleigh" else {}
@@ -281,7 +281,7 @@ def evaluate_models(models: list, image_set: ImageSet, snr_grid: list[float], ch
         report["models"][card.get("name", str(name))] = {"parameters": card.get("parameters"), **result}
         print_table(card.get("name", str(name)), snr_grid, result)
         if update_cards and not digital:
-            store_in_card(name, report, result)
+            store_in_card(name, report, result, card_command)
     return report
 
 
@@ -317,14 +317,15 @@ def print_table(name: str, snr_grid: list[float], result: dict) -> None:
               + "  ".join(f"{result[key]['mean'][i]:.4f}" for key in extra))
 
 
-def store_in_card(name: str, report: dict, result: dict) -> None:
-    """Record a measured curve in the model's card, keyed by data set and channel."""
+def store_in_card(name: str, report: dict, result: dict, command: str = "djscc-eval --update-cards") -> None:
+    """Record a measured curve in the model's card, keyed by data set and channel, with the
+    command that measured it."""
     path = zoo.card_path(zoo.resolve(name))
     card = json.loads(path.read_text())
     key = f"{report['data']} / {report['channel']}"
     card.setdefault("figures", {})[key] = {
         "images": report["images"], "realizations": report["realizations"],
-        "snr_db": report["snr_db"], "command": "djscc-eval --update-cards",
+        "snr_db": report["snr_db"], "command": command,
         **{key: values["mean"] for key, values in result.items()},
     }
     write_atomically(path, lambda file: file.write_text(json.dumps(card, indent=2) + "\n"))
