@@ -9,8 +9,10 @@ import threading
 from pathlib import Path
 
 import numpy as np
+import torch
 from PIL import Image
 
+from djscc.metrics import psnr_db
 from djscc.report import ID_MODULUS, RESULTS_KEPT
 
 LOST_TILE = 128  # a tile that never arrived: mid gray, as the digital link shows a lost image
@@ -32,11 +34,11 @@ def tile_photo(image: np.ndarray, size: int) -> tuple[list[np.ndarray], list[dic
     return tiles, places
 
 
-def psnr_db(sent: np.ndarray, received: np.ndarray) -> float:
-    """PSNR of two uint8 photos of any size, a row at a time (no float copy of a whole photo)."""
+def photo_psnr_db(sent: np.ndarray, received: np.ndarray) -> float:
+    """metrics.psnr_db of two uint8 photos of any size, their squared error summed a row at
+    a time (no float copy of a whole camera photo)."""
     squared = sum(float(np.square(a.astype(np.int32) - b).sum()) for a, b in zip(sent, received))
-    mse = squared / sent.size
-    return 100.0 if mse == 0 else round(float(10 * np.log10(255.0 ** 2 / mse)), 3)
+    return round(float(psnr_db(torch.tensor([squared / sent.size]), 255.0)[0]), 3)
 
 
 class PhotoAssembly:
@@ -121,6 +123,6 @@ class PhotoAssembly:
             suffix = "received" if len(self.labels) == 1 else label
             Image.fromarray(received).save(self.folder / f"{photo:05d}_{suffix}.png")
             line["received"][label] = len(entry["received_tiles"][label])
-            line["psnr_db"][label] = psnr_db(sent, received)
+            line["psnr_db"][label] = photo_psnr_db(sent, received)
         self.written.append(line)
         del self.written[:-RESULTS_KEPT]

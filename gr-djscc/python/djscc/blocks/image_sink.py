@@ -91,13 +91,12 @@ class image_sink(gr.basic_block):
     def _received(self, message):
         meta, image = pdu.parse_image(message)
         scheme = meta.get("scheme", "djscc")
-        report = self.reports.get(scheme) if len(self.reports) > 1 else next(iter(self.reports.values()))
-        if report is None:
+        label = scheme if len(self.reports) > 1 else next(iter(self.reports))  # one report: every image's
+        if label not in self.reports:
             raise ValueError(f"an image of scheme {scheme!r}, not one of {sorted(self.reports)}")
-        report.add_received(meta, image)
+        self.reports[label].add_received(meta, image)
         if self.photos is not None:
-            self.photos.add_received(scheme if len(self.reports) > 1 else next(iter(self.reports)),
-                                     int(meta["image_id"]), image)
+            self.photos.add_received(label, int(meta["image_id"]), image)
         self._touch()
 
     def _touch(self):
