@@ -40,11 +40,9 @@ def test_loopback_gui_window_shows_both_schemes_side_by_side_with_psnr_and_snr(t
 
     # decoded live (20 images/s offered, the default 10 dB, the adaptive MCS), and the window says how well
     numbers, snr = result["numbers"], np.array(result["snr"], dtype=float)
-    # a frame of four 32x32 images is too short to measure a 20 ppm clock well: its estimate
-    # scatters by tens of ppm, and a frame's SINR estimate by over 2 dB in a few runs in a
-    # hundred (2.07 dB in 40 runs of the receiver before the 2026-12-07 speed-ups, 2.07 in 40
-    # after, 2.9 once in ~60 more); the mean stays close
-    assert np.abs(snr - 10).mean() < 0.75 and np.abs(snr - 10).max() < 3.5 and "channel SNR 10 dB" in numbers
+    # each frame's SINR estimate: four 32x32 images carry only 65 pilots, so the receiver pools
+    # their noise with the preamble's and header's (worst of 750 such frames 1.5 dB from 10)
+    assert np.abs(snr - 10).mean() < 0.5 and np.abs(snr - 10).max() < 2.0 and "channel SNR 10 dB" in numbers
     assert f"SNR estimate {snr[-1]:.2f} dB" in numbers
     means = {}
     for scheme, values in result["psnr"].items():

@@ -10,6 +10,7 @@ from djscc.phy.impair import impair
 from djscc.phy.phasor import phasor
 from djscc.phy.pulse import matched_filter, rrc_taps, shape
 from djscc.phy.receiver import COARSE_THRESHOLD, WAIT, BurstReceiver
+from djscc.phy.track import track, training_noise
 from djscc.phy.transmitter import modulate
 
 FMT = FrameFormat()
@@ -235,3 +236,22 @@ def test_one_noisy_block_does_not_slip_the_phase_line():
     phases = np.concatenate([np.full(60, 0.3), [-2.75], np.full(60, 0.6)])
     assert np.allclose(np.unwrap(phases)[61:], 0.6 - 2 * np.pi)  # the slip
     assert np.allclose(robust_unwrap(phases)[61:], 0.6)
+
+
+def test_pilot_noise_pools_with_the_training_noise_unless_the_pilots_are_noisier():
+    rng = np.random.default_rng(0)
+
+    def noise(count, variance):  # complex Gaussian scaled to exactly this mean power
+        samples = random_payload(rng, count).astype(np.complex128)
+        return samples * np.sqrt(variance / np.mean(np.abs(samples) ** 2))
+
+    known = np.exp(0.5j * np.pi * rng.integers(0, 4, 640))  # preamble and header: QPSK chips
+    wander = np.exp(0.5j * np.sin(2 * np.pi * np.arange(640) / 640))  # the channel moves through them
+    trained = training_noise(known * wander + noise(640, 0.1), known)
+    assert abs(trained.mean() / 0.1 - 1) < 0.1  # the motion is followed, not counted as noise
+    pilot_at = np.arange(65) * 16
+    for pilot_noise, expected in ((0.06, 0.1), (0.3, 0.3)):  # quiet by chance; a channel too fast
+        equalized = np.zeros(65 * 16, np.complex128)
+        equalized[pilot_at] = 1 + noise(65, pilot_noise)
+        channel = track(equalized, pilot_at, np.ones(65), trained)
+        assert abs(channel.noise_var.mean() / expected - 1) < 0.15, pilot_noise

@@ -22,6 +22,7 @@ from djscc.nn.codec import ChannelCodec
 from djscc.nn.gated import GatedJSCC, GatedJSCCConfig
 from djscc.nn.lssc import LSSC, LSSCConfig
 from djscc.nn.models import JSCCConfig, JSCCModel
+from djscc.nn.widen import widened
 from djscc.paths import add_suffix, write_atomically
 
 CARD_FORMAT = "gr-djscc-model/1"
@@ -43,6 +44,7 @@ MODEL_PATH_VARIABLE = "DJSCC_MODEL_PATH"
 MODELS_DIR = Path(__file__).resolve().parents[4] / "models"
 MAX_PARAMETERS = 100_000_000  # 400 MB of float32: 4.6 times AttenJSCC's Table 1 configuration
 CODEC_IDS = range(1, 232)  # the header's model ids of neural codecs; 232.. are the digital MCSs
+WIDENING_NOISE = 0.01  # warm_start's Net2Wider copies differ by 1% of a weight's spread
 
 
 def build(architecture: str, **config) -> torch.nn.Module:
@@ -177,22 +179,31 @@ def warm_start(model: torch.nn.Module, source: str | Path) -> str:
     """Start ``model`` from a trained model of the same architecture: every tensor copied;
     one that has grown (a decoder given more input planes) gets the trained values in its
     leading slice and zeros beyond, so it computes what the source computed until training
-    moves it. Returns the source's name, for the card."""
+    moves it. A wider DJSCC-family model (whole multiples of the source's widths) starts as
+    the source widened by Net2Wider (djscc.nn.widen). Returns what it started from, for the card."""
     trained, card = load(source)
     if card["architecture"] != getattr(model, "architecture", None):
         raise ModelFileError(f"cannot start a {getattr(model, 'architecture', '?')} from "
                              f"{card['name']!r}, a {card['architecture']}")
+    name = card["name"]
+    if isinstance(model, JSCCModel) and model.config.widths != trained.config.widths:
+        trained = widened(trained, model.config.widths, noise=WIDENING_NOISE)
+        name += " (widened by Net2Wider)"
+    _copy_into(model, trained, name)
+    return name
+
+
+def _copy_into(model: torch.nn.Module, trained: torch.nn.Module, name: str) -> None:
     weights = trained.state_dict()
     with torch.no_grad():
         for key, tensor in model.state_dict().items():
             value = weights.get(key)
             if value is None or value.dim() != tensor.dim() or any(a > b for a, b in zip(value.shape, tensor.shape)):
-                raise ModelFileError(f"cannot start from {card['name']!r}: its {key} "
+                raise ModelFileError(f"cannot start from {name!r}: its {key} "
                                      f"{None if value is None else tuple(value.shape)} does not fit "
                                      f"{tuple(tensor.shape)}")
             tensor.zero_()
             tensor[tuple(slice(0, n) for n in value.shape)] = value
-    return card["name"]
 
 
 def _card_shapes(card: dict) -> dict[str, tuple[int, ...]]:

@@ -33,7 +33,7 @@ from djscc.phy.frame import COVER_CODE, HEADER_BITS, CrcError, FrameFormat, Head
 from djscc.phy.interpolate import sample_at
 from djscc.phy.phasor import phasor
 from djscc.phy.pulse import rrc_taps
-from djscc.phy.track import MAX_CLOCK_OFFSET, clear_gain, clock_drift, equalizers, track
+from djscc.phy.track import MAX_CLOCK_OFFSET, clear_gain, clock_drift, equalizers, track, training_noise
 
 DETECTION_THRESHOLD = 0.1  # delay-correlation metric: ~0.1 at most in 1 s of noise, 0.11-0.3 at 0 dB
 COHERENT_THRESHOLD = 0.3  # normalized coherent preamble correlation: ~0.06 on noise, 0.5 at 0 dB
@@ -344,10 +344,11 @@ class BurstReceiver:
             return None
         best = None
         for name, equalized in equalizers(received, known[:header_end]).items():  # simplest first
-            # the one gain's residual on the preamble and header is a fair noise sample; the
-            # channel models were fitted there, so only the pilots judge them
-            residual = equalized[:header_end] - known[:header_end] if name == "gain" else np.zeros(0)
-            channel = track(equalized, pilot_at, known[header_end:], residual)
+            # the one gain's noise on the preamble and header is a fair sample; the channel
+            # models were fitted there, so only the pilots judge them
+            trained = (training_noise(equalized[:header_end], known[:header_end]) if name == "gain"
+                       else np.zeros(0))
+            channel = track(equalized, pilot_at, known[header_end:], trained)
             if best is None or channel.prediction_error < clear_gain(len(pilot_at)) * best[2].prediction_error:
                 best = (slope, intercept, h), equalized, channel, name
         return best
