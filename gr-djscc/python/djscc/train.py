@@ -62,7 +62,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                              "images unfaded (what da-djscc-fading_1-12, a csi_map model, trained on)")
     parser.add_argument("--init-from", metavar="MODEL",
                         help="start from this trained model's weights (same architecture; "
-                             "tensors that grew start as it, zeros beyond)")
+                             "tensors that grew start as it, zeros beyond; whole multiples of its "
+                             "widths start as it widened by Net2Wider)")
     parser.add_argument("--epochs", type=cli.positive_int, default=300)
     parser.add_argument("--batch-size", type=cli.positive_int, default=128)
     parser.add_argument("--lr", type=cli.positive_float, default=1e-3, help="Adam, cosine-decayed to lr/100")
