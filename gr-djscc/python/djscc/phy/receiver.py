@@ -315,7 +315,7 @@ class BurstReceiver:
         bits = np.empty(0, np.uint8)
         for _ in range(0, HEADER_BITS, HEADER_TRACKING_BITS):
             span = slice(len(known), len(known) + HEADER_TRACKING_BITS * spreading)
-            aligned = symbols[span] * np.exp(-1j * (slope * positions[span] + intercept))
+            aligned = symbols[span] * phasor(-(slope * positions[span] + intercept) / (2 * np.pi))
             soft = np.real((aligned.reshape(-1, spreading) * fmt.chips).sum(1))
             new_bits = (soft < 0).astype(np.uint8)
             bits = np.concatenate([bits, new_bits])
