@@ -33,7 +33,15 @@ from djscc.phy.frame import COVER_CODE, HEADER_BITS, CrcError, FrameFormat, Head
 from djscc.phy.interpolate import sample_at
 from djscc.phy.phasor import phasor
 from djscc.phy.pulse import rrc_taps
-from djscc.phy.track import MAX_CLOCK_OFFSET, clear_gain, clock_drift, equalizers, track, training_noise
+from djscc.phy.track import (
+    EQUALIZERS,
+    MAX_CLOCK_OFFSET,
+    clear_gain,
+    clock_drift,
+    equalizers,
+    track,
+    training_noise,
+)
 
 DETECTION_THRESHOLD = 0.1  # delay-correlation metric: ~0.1 at most in 1 s of noise, 0.11-0.3 at 0 dB
 COHERENT_THRESHOLD = 0.3  # normalized coherent preamble correlation: ~0.06 on noise, 0.5 at 0 dB
@@ -329,11 +337,11 @@ class BurstReceiver:
         except CrcError:
             return None, cfo
 
-    def _equalize(self, z, t0, clock_offset, total, known_at, known, pilot_at):
+    def _equalize(self, z, t0, clock_offset, total, known_at, known, pilot_at, names=EQUALIZERS):
         """The frame's symbols sampled under ``clock_offset``, de-rotated by one phase line
-        through the known symbols, through the equalizer whose pilot track predicts best:
-        ((slope, intercept, h), equalized symbols, Track, equalizer name); None if the
-        pilots show no signal in most of the payload."""
+        through the known symbols, through the equalizer of ``names`` whose pilot track
+        predicts best: ((slope, intercept, h), equalized symbols, Track, equalizer name);
+        None if the pilots show no signal in most of the payload."""
         fmt = self.fmt
         header_end = fmt.preamble_length + fmt.header_length
         received = sample_at(z, t0 + np.arange(total) * fmt.sps * (1 + clock_offset))
@@ -343,7 +351,7 @@ class BurstReceiver:
         if not self._pilots_hold_signal(received[pilot_at], known[header_end:], h, noise_var):
             return None
         best = None
-        for name, equalized in equalizers(received, known[:header_end]).items():  # simplest first
+        for name, equalized in equalizers(received, known[:header_end], names).items():  # simplest first
             # the one gain's noise on the preamble and header is a fair sample; the channel
             # models were fitted there, so only the pilots judge them
             trained = (training_noise(equalized[:header_end], known[:header_end]) if name == "gain"
@@ -385,8 +393,9 @@ class BurstReceiver:
         sent[known_at], sent[data_at] = known, first[1][data_at] / first[2].gain[data_at]
         refined = clock_drift(z, t0_local, fmt.sps, np.arange(total), sent, around=clock_offset)
         if refined != clock_offset:  # a frame too short to drift measurably keeps its first pass
-            clock_offset = refined
-            first = self._equalize(z, t0_local, clock_offset, total, known_at, known, pilot_at)
+            clock_offset = refined  # a refinement of a fraction of a sample: the first pass's equalizer
+            again = self._equalize(z, t0_local, clock_offset, total, known_at, known, pilot_at, (first[3],))
+            first = again or first
         (slope, intercept, h), equalized, channel, best_name = first
         gain = channel.gain[data_at]
         data = equalized[data_at] / gain

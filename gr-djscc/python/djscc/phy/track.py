@@ -30,6 +30,7 @@ WINDOW_MOVES = 8  # times a fine search's window may move after a peak on its ed
 CHANNEL_TAPS = tuple(range(-2, 5))  # symbol delays of the channel model: 2 precursors, 4 echoes
 TRACK_WINDOWS = (3, 5, 9, 17, 33, 65, 129)  # pilots averaged per gain estimate, tried in turn
 NOISE_WINDOW = 65  # pilots whose prediction errors make one local noise estimate
+EQUALIZERS = ("gain", "fir", "widely_linear")  # what ``equalizers`` builds, simplest first
 TRAINING_WINDOW = 33  # preamble and header symbols averaged per local gain in ``training_noise``
 
 
@@ -129,20 +130,24 @@ def _mmse(received: np.ndarray, direct: np.ndarray, image: np.ndarray | None, no
     return np.fft.ifft(np.conj(h11) * first + np.conj(h21) * second)[: len(received)]
 
 
-def equalizers(received: np.ndarray, known: np.ndarray) -> dict[str, np.ndarray]:
-    """Each equalizer's output for every symbol of ``received``, whose first len(known)
-    symbols are ``known`` (preamble and header): "gain" (one complex gain), and MMSE
-    equalizers of the channel least-squares estimated on them, "fir" (taps at
-    CHANNEL_TAPS: echoes) and "widely_linear" (those and an image channel: IQ imbalance),
-    both with the DC they measure removed. The channel, not an equalizer, is fitted to the
-    known symbols: the header's chips repeat a short code, which an equalizer fitted to
-    predict them would learn instead of the channel."""
+def equalizers(received: np.ndarray, known: np.ndarray, names=EQUALIZERS) -> dict[str, np.ndarray]:
+    """Each equalizer's output (of ``names``, simplest first) for every symbol of
+    ``received``, whose first len(known) symbols are ``known`` (preamble and header):
+    "gain" (one complex gain), and MMSE equalizers of the channel least-squares estimated on
+    them, "fir" (taps at CHANNEL_TAPS: echoes) and "widely_linear" (those and an image
+    channel: IQ imbalance), both with the DC they measure removed. The channel, not an
+    equalizer, is fitted to the known symbols: the header's chips repeat a short code,
+    which an equalizer fitted to predict them would learn instead of the channel."""
     train = len(known)
-    gain = np.vdot(known, received[:train]) / np.vdot(known, known).real
-    outputs = {"gain": received / gain}
+    outputs = {}
+    if "gain" in names:
+        gain = np.vdot(known, received[:train]) / np.vdot(known, known).real
+        outputs["gain"] = received / gain
     rows = np.arange(max(CHANNEL_TAPS), train + min(CHANNEL_TAPS))
     count = len(CHANNEL_TAPS)
     for name, widely_linear in (("fir", False), ("widely_linear", True)):
+        if name not in names:
+            continue
         design = _shifted(known.astype(np.complex128), rows, widely_linear)
         model, *_ = np.linalg.lstsq(design, received[rows], rcond=None)
         residual = received[rows] - design @ model
