@@ -246,6 +246,8 @@ def test_pilot_noise_pools_with_the_training_noise_unless_the_pilots_are_noisier
         return samples * np.sqrt(variance / np.mean(np.abs(samples) ** 2))
 
     known = np.exp(0.5j * np.pi * rng.integers(0, 4, 640))  # preamble and header: QPSK chips
+    white = np.mean([training_noise(known + noise(640, 0.1), known).mean() for _ in range(200)])
+    assert abs(white / 0.1 - 1) < 0.01  # unbiased on a static channel
     wander = np.exp(0.5j * np.sin(2 * np.pi * np.arange(640) / 640))  # the channel moves through them
     trained = training_noise(known * wander + noise(640, 0.1), known)
     assert abs(trained.mean() / 0.1 - 1) < 0.1  # the motion is followed, not counted as noise

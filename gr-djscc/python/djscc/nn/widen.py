@@ -3,12 +3,13 @@ copied into a wider one that computes the same function, so a larger model start
 small one stopped instead of from scratch.
 
 Every hidden layer of width w becomes r*w (r a whole number per layer): each channel is
-repeated r times and the next layer's weights from the copies are divided by r, so the
-sum the next layer forms is unchanged. The attention modules keep their output too: the
-channel attention's MLP is widened the same way, and the spatial attention's mean over
-channels is the same over r identical copies of every channel. Copies of one channel get
-identical gradients forever, so ``noise`` (a fraction of each weight tensor's standard
-deviation, added to the incoming weights) sets them apart for training.
+repeated r times and the next layer's weights from the copies share the old weight (they sum
+to it), so the sum the next layer forms is unchanged. The attention modules keep their output
+too: the channel attention's MLP is widened the same way, and the spatial attention's mean
+over channels is the same over r identical copies of every channel. Copies that share a
+weight equally get identical gradients forever, so ``noise`` (a fraction of the weight
+tensor's standard deviation) shares it unequally: random shares that still sum to it, so the
+wide model's output stays exactly its source's.
 """
 
 import torch
@@ -21,7 +22,7 @@ from djscc.nn.models import JSCCModel
 def widened(model: JSCCModel, widths: tuple[int, ...], noise: float = 0.0,
             generator: torch.Generator | None = None) -> JSCCModel:
     """A copy of ``model`` with hidden widths ``widths`` (each a whole multiple of the old
-    one, same depth), computing the same images up to ``noise``."""
+    one, same depth) that computes the same images; ``noise``: see the module's docstring."""
     old_widths = tuple(model.config.widths)
     widths = tuple(widths)
     if len(widths) != len(old_widths) or any(new % old for new, old in zip(widths, old_widths)):
@@ -45,10 +46,9 @@ def _widen_layer(layer, wide_layer, cin: int, cout: int, noise: float, generator
     conv, wide_conv = layer.conv, wide_layer.conv
     # Conv2d weights are (out, in, k, k); ConvTranspose2d's are (in, out, k, k).
     out_dim, in_dim = (1, 0) if isinstance(conv, nn.ConvTranspose2d) else (0, 1)
-    source_in = _sources(cin, wide_conv.weight.shape[in_dim])
     source_out = _sources(cout, wide_conv.weight.shape[out_dim])
-    weight = conv.weight.index_select(in_dim, source_in).index_select(out_dim, source_out)
-    wide_conv.weight.copy_(_jitter(weight / (len(source_in) // cin), noise, generator))
+    weight = _shared(conv.weight, in_dim, _sources(cin, wide_conv.weight.shape[in_dim]), noise, generator)
+    wide_conv.weight.copy_(weight.index_select(out_dim, source_out))
     wide_conv.bias.copy_(conv.bias[source_out])
     wide_layer.activation.load_state_dict(layer.activation.state_dict())
     if layer.channel_attention is not None:
@@ -59,14 +59,12 @@ def _widen_layer(layer, wide_layer, cin: int, cout: int, noise: float, generator
 
 
 def _widen_channel_attention(attention, wide_attention, source, noise: float, generator) -> None:
-    copies = len(source) // attention.csi_embedding.out_features
     wide_attention.csi_embedding.weight.copy_(attention.csi_embedding.weight[source])
     wide_attention.csi_embedding.bias.copy_(attention.csi_embedding.bias[source])
     for index, module in enumerate(attention.mlp):
         wide_module = wide_attention.mlp[index]
         if isinstance(module, nn.Linear):
-            weight = module.weight[source][:, source] / copies
-            wide_module.weight.copy_(_jitter(weight, noise, generator))
+            wide_module.weight.copy_(_shared(module.weight, 1, source, noise, generator)[source])
             wide_module.bias.copy_(module.bias[source])
         else:
             wide_module.load_state_dict(module.state_dict())
@@ -77,8 +75,18 @@ def _sources(old: int, new: int) -> torch.Tensor:
     return torch.arange(new) % old
 
 
-def _jitter(weight: torch.Tensor, noise: float, generator) -> torch.Tensor:
-    if not noise:
-        return weight
-    scale = noise * weight.std()
-    return weight + scale * torch.randn(weight.shape, generator=generator, dtype=weight.dtype)
+def _shared(weight: torch.Tensor, dim: int, source: torch.Tensor, noise: float, generator) -> torch.Tensor:
+    """``weight`` with its input dimension ``dim`` widened to the copies ``source``: each old
+    weight shared among its r copies, equally, or with ``noise`` in random shares that still
+    sum to it (the copies see the same input, so the layer's output is unchanged)."""
+    old = weight.shape[dim]
+    copies = len(source) // old
+    shared = weight.index_select(dim, source) / copies
+    if not noise or copies == 1:
+        return shared
+    jitter = torch.randn(shared.shape, generator=generator, dtype=shared.dtype)
+    group_shape = list(shared.shape)
+    group_shape[dim] = old
+    group_mean = torch.zeros(group_shape, dtype=shared.dtype).index_add_(dim, source, jitter) / copies
+    jitter -= group_mean.index_select(dim, source)  # zero sum over each channel's copies
+    return shared + noise * weight.std(unbiased=False) * jitter

@@ -44,7 +44,7 @@ MODEL_PATH_VARIABLE = "DJSCC_MODEL_PATH"
 MODELS_DIR = Path(__file__).resolve().parents[4] / "models"
 MAX_PARAMETERS = 100_000_000  # 400 MB of float32: 4.6 times AttenJSCC's Table 1 configuration
 CODEC_IDS = range(1, 232)  # the header's model ids of neural codecs; 232.. are the digital MCSs
-WIDENING_NOISE = 0.01  # warm_start's Net2Wider copies differ by 1% of a weight's spread
+WIDENING_NOISE = 0.01  # warm_start's Net2Wider copies share a weight unequally, by 1 % of its spread
 
 
 def build(architecture: str, **config) -> torch.nn.Module:
@@ -187,7 +187,10 @@ def warm_start(model: torch.nn.Module, source: str | Path) -> str:
                              f"{card['name']!r}, a {card['architecture']}")
     name = card["name"]
     if isinstance(model, JSCCModel) and model.config.widths != trained.config.widths:
-        trained = widened(trained, model.config.widths, noise=WIDENING_NOISE)
+        try:
+            trained = widened(trained, model.config.widths, noise=WIDENING_NOISE)
+        except ModelFileError as error:
+            raise ModelFileError(f"cannot start from {name!r}: {error}") from None
         name += " (widened by Net2Wider)"
     _copy_into(model, trained, name)
     return name
