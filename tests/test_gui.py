@@ -108,3 +108,35 @@ def test_image_view_of_both_schemes_shows_a_column_once_both_have_it(monkeypatch
     for scheme in ("djscc", "djscc", "digital"):
         view.handle_received(pdu.make({"image_id": 0, "height": 32, "width": 32, "scheme": scheme}, sent[0]))
     assert view.shown == [1, 0] and view.pending == {2: {"djscc"}, 3: {"djscc"}}
+
+
+def test_image_view_shows_a_tiled_photo_whole_filling_in_as_its_tiles_arrive(monkeypatch):
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
+    from PyQt5 import QtWidgets
+
+    from djscc.blocks import pdu
+    from djscc.blocks.image_view import image_view
+    from djscc.photo_tiles import tile_photo
+    application = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])  # noqa: F841 (kept alive)
+    rows, cols = np.mgrid[:400, :600]
+    photo = np.stack([rows * 255 // 399, cols * 255 // 599, (rows + cols) % 256], -1).astype(np.uint8)
+    tiles, places = tile_photo(photo, 128)  # 4 x 5 tiles, the right and bottom ones partly edge
+    view = image_view(columns=8, scale=4, image_size=128, scheme="both")
+    for image_id, (tile, place) in enumerate(zip(tiles, places)):
+        view.handle_sent(pdu.make({"image_id": image_id, "height": 128, "width": 128, "photo": 0, **place}, tile))
+    for image_id, tile in enumerate(tiles):
+        view.handle_received(pdu.make({"image_id": image_id, "height": 128, "width": 128}, tile))
+    for image_id, tile in enumerate(tiles[:15]):  # the digital link lost the last row of tiles
+        view.handle_received(pdu.make({"image_id": image_id, "height": 128, "width": 128, "scheme": "digital"},
+                                      tile))
+    # the photo whole, as sent over each scheme's copy, scaled to fit the view's 1024 x 384: 0.32 times
+    picture = view.preview.picture()
+    assert picture.shape == (3 * 128, 192, 3)
+    assert (view.picture.pixmap().width(), view.picture.pixmap().height()) == (192, 384)
+    sent, djscc, digital = picture[:128], picture[128:256], picture[256:]
+    whole = np.asarray(Image.fromarray(photo).resize((192, 128), Image.BILINEAR), np.int16)
+    assert np.abs(sent.astype(np.int16) - whole).mean() < 3  # pasted tile by tile as the photo scaled whole
+    assert np.array_equal(djscc, sent)
+    assert np.array_equal(digital[:122], sent[:122])
+    assert (digital[124:] == 128).all()  # tiles never received: mid gray
+    assert len(view.history["djscc"]) == 20  # the numbers stay per tile

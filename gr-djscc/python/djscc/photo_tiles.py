@@ -2,7 +2,8 @@
 S x S tiles (image_source with fit "tile"), each tile goes out as one image, and the
 receiving end puts the tiles together again (image_sink with an out_dir writes
 photos/PHOTO_sent.png and PHOTO_received.png, a lost tile mid gray, and a line per photo in
-summary.json). A camera's 4032 x 3024 photo at S = 128 is 32 x 24 tiles: 3.1 M symbols of
+summary.json; the Qt image view shows the photo being received, scaled to fit, filling in
+tile by tile: PhotoPreview). A camera's 4032 x 3024 photo at S = 128 is 32 x 24 tiles: 3.1 M symbols of
 DA-DJSCC 1/12, 52 frames of 15."""
 
 import threading
@@ -13,9 +14,10 @@ import torch
 from PIL import Image
 
 from djscc.metrics import psnr_db
-from djscc.report import ID_MODULUS, RESULTS_KEPT
+from djscc.report import ID_MODULUS, REFERENCES_KEPT, RESULTS_KEPT
 
 LOST_TILE = 128  # a tile that never arrived: mid gray, as the digital link shows a lost image
+PREVIEWS_KEPT = 8  # photos whose sent tiles PhotoPreview keeps while their copies are on the way
 
 
 def tile_photo(image: np.ndarray, size: int) -> tuple[list[np.ndarray], list[dict]]:
@@ -126,3 +128,70 @@ class PhotoAssembly:
             line["psnr_db"][label] = photo_psnr_db(sent, received)
         self.written.append(line)
         del self.written[:-RESULTS_KEPT]
+
+
+class PhotoPreview:
+    """The tiled photo being received, put together at a scale that fits all its rows (the
+    photo as sent, then as received under each of ``labels``) in ``width`` x ``height``
+    pixels, magnified at most ``max_scale`` times: each tile is scaled and pasted as it
+    arrives, so the picture fills in as the link delivers; a tile not (yet) received is mid
+    gray. ``picture`` shows the photo a tile was last received for. Not thread-safe: the
+    caller holds it on one thread (a GNU Radio block's message handlers run on one)."""
+
+    def __init__(self, labels: list[str], width: int, height: int, max_scale: float = 1.0):
+        self.labels, self.box, self.max_scale = list(labels), (int(width), int(height)), float(max_scale)
+        self.places: dict[int, tuple[int, int, int, int]] = {}  # image id % ID_MODULUS -> (photo, row, col, side)
+        self.photos: dict[int, dict] = {}  # photo -> its scale, display size and canvases
+        self.shown: int | None = None
+
+    def add_sent(self, image_id: int, tile: np.ndarray, place: dict) -> None:
+        photo = int(place["photo"])
+        entry = self.photos.get(photo)
+        if entry is None:
+            height, width = int(place["photo_height"]), int(place["photo_width"])
+            rows = 1 + len(self.labels)
+            scale = min(self.max_scale, self.box[0] / width, self.box[1] / (rows * height))
+            shape = (max(1, round(height * scale)), max(1, round(width * scale)), 3)
+            entry = self.photos[photo] = {"scale": scale, "size": (height, width),
+                                          "canvases": {label: np.full(shape, LOST_TILE, np.uint8)
+                                                       for label in ("sent", *self.labels)}}
+            for old in list(self.photos)[:-PREVIEWS_KEPT]:
+                if old != self.shown:
+                    del self.photos[old]
+        place_key = (photo, int(place["tile_row"]), int(place["tile_col"]), tile.shape[0])
+        self.places[int(image_id) % ID_MODULUS] = place_key
+        while len(self.places) > REFERENCES_KEPT:
+            del self.places[next(iter(self.places))]
+        self._paste(entry, "sent", tile, *place_key[1:])
+
+    def add_received(self, label: str, image_id: int, tile: np.ndarray) -> bool:
+        """Paste a received tile; False if it is no tile this preview saw sent."""
+        photo, row, column, side = self.places.get(int(image_id) % ID_MODULUS, (None, 0, 0, 0))
+        entry = self.photos.get(photo)
+        if entry is None or label not in self.labels or tile.shape[0] != side:
+            return False
+        self._paste(entry, label, tile, row, column, side)
+        self.shown = photo
+        return True
+
+    def picture(self) -> np.ndarray | None:
+        """(rows * h, w, 3) uint8: the shown photo as sent over each label's copy; None before
+        any tile was received."""
+        entry = self.photos.get(self.shown)
+        if entry is None:
+            return None
+        return np.concatenate([entry["canvases"][label] for label in ("sent", *self.labels)])
+
+    @staticmethod
+    def _paste(entry: dict, label: str, tile: np.ndarray, row: int, column: int, side: int) -> None:
+        """The tile's part inside the photo (not the repeated edges), scaled into its place."""
+        canvas, scale = entry["canvases"][label], entry["scale"]
+        height, width = entry["size"]
+        top, left = row * side, column * side
+        inside = tile[:max(0, min(side, height - top)), :max(0, min(side, width - left))]
+        y0, x0 = round(top * scale), round(left * scale)
+        y1 = min(round((top + inside.shape[0]) * scale), canvas.shape[0])
+        x1 = min(round((left + inside.shape[1]) * scale), canvas.shape[1])
+        if y1 > y0 and x1 > x0:
+            scaled = Image.fromarray(np.ascontiguousarray(inside)).resize((x1 - x0, y1 - y0), Image.BILINEAR)
+            canvas[y0:y1, x0:x1] = np.asarray(scaled)

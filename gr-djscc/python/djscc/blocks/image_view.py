@@ -1,5 +1,7 @@
 """Image view (Qt GUI): the latest sent images over the received ones, each received
-image's PSNR and the receiver's SNR estimate, as numbers and as a time plot, live.
+image's PSNR and the receiver's SNR estimate, as numbers and as a time plot, live. Photos
+sent as tiles (image_source fit "tile") are shown whole instead: the photo being received,
+as sent over as received, filling in tile by tile (photo_tiles.PhotoPreview).
 
 With ``scheme="both"`` (the link carries every image in both schemes) there is a row of
 received images, a mean PSNR and a PSNR line per scheme, so the digital link's cliff shows
@@ -20,6 +22,7 @@ from PyQt5 import QtCore, QtGui, QtWidgets
 from djscc.blocks import pdu
 from djscc.blocks.transmitter import schemes_of
 from djscc.metrics import channels_first, psnr_per_image
+from djscc.photo_tiles import PhotoPreview
 
 HISTORY = 100  # images per scheme in the time plot and the running mean
 IN_FLIGHT = 64  # images kept: sent and not yet received, or received in some schemes only
@@ -47,7 +50,9 @@ class image_view(gr.basic_block, QtWidgets.QWidget):
     wider than PICTURE_WIDTH: fit_view); beside them each scheme's last PSNR and running mean (the
     digital one's MCS) and the SNR estimate, and a time plot of each scheme's last HISTORY
     images. ``true_snr_db``, the channel's SNR where the flowgraph knows it (NaN: not
-    shown), is drawn with them."""
+    shown), is drawn with them. Tiles of a photo (their meta says their place) are shown as
+    the whole photo instead, scaled to fit the picture's size (the window does not grow); the
+    numbers and the plot stay per tile."""
 
     update_ready = QtCore.pyqtSignal(object, str, object, object)
 
@@ -65,6 +70,7 @@ class image_view(gr.basic_block, QtWidgets.QWidget):
         self.history = {name: collections.deque(maxlen=HISTORY) for name in self.schemes}  # PSNR per image
         self.snr_history = collections.deque(maxlen=HISTORY * len(self.schemes))  # every image's estimate
         self.last = {"image_id": None, "snr": math.nan, "mcs": {}}
+        self.preview: PhotoPreview | None = None  # made by the first tile of a tiled photo
         side = int(image_size) * self.scale
         self.row_names = [QtWidgets.QLabel(name) for name in ("sent", *self.schemes)]
         names = QtWidgets.QVBoxLayout()
@@ -101,6 +107,11 @@ class image_view(gr.basic_block, QtWidgets.QWidget):
             return
         meta, image = pdu.parse_image(message)
         image_id = int(meta["image_id"])
+        if "tile_row" in meta:
+            if self.preview is None:
+                size = self.picture.minimumSize()
+                self.preview = PhotoPreview(self.schemes, size.width(), size.height(), self.scale)
+            self.preview.add_sent(image_id, image, meta)
         self.sent.pop(image_id, None)  # an id sent again goes to the end
         self.sent[image_id] = image
         while len(self.sent) > IN_FLIGHT:  # the oldest can no longer be received
@@ -131,8 +142,11 @@ class image_view(gr.basic_block, QtWidgets.QWidget):
         self.last.update(image_id=image_id, snr=snr)
         if "mcs" in meta:
             self.last["mcs"][scheme] = str(meta["mcs"])
-        self.update_ready.emit(self.mosaic() if self.shown else None, self.summary(), self._histories(),
-                               list(self.snr_history))
+        if self.preview is not None and self.preview.add_received(scheme, image_id, image):
+            picture = self.preview.picture()
+        else:
+            picture = self.mosaic() if self.shown else None
+        self.update_ready.emit(picture, self.summary(), self._histories(), list(self.snr_history))
 
     def _histories(self) -> dict[str, list[float]]:
         return {name: list(values) for name, values in self.history.items()}
