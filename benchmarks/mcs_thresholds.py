@@ -14,16 +14,15 @@ codeword fails), then steps up until a point sees no error in ``--codewords`` co
 1e-2, has not halved over ``--floor-db`` dB (link.py then holds the last point's FER above
 the grid, conservatively).
 
-The error floors are gr-fec's decoder (3.10) settling on the all-zero codeword: it reports
-convergence (parity checks met in ~12 iterations) and returns all-zero information bits,
-which the check byte then rejects (QPSK 1/4 at 2 dB: 8 of 8,000 codewords; the same LLRs
-fail again through a fresh decoder).
+gr-fec's decoder (3.10) now and then settles on the all-zero codeword (it reports
+convergence and returns all-zero information bits): a floor near 1e-3 of the 1/4 and 1/3
+codes until ldpc.py decoded such a codeword again on its LLRs halved (see there).
 
 The shipped table (``--resume`` keeps what a file holds; its "runs" say which run
-measured which MCS, about 25 min on 2 shared cores):
+measured which MCS):
 
   nice -n 19 .venv/bin/python benchmarks/mcs_thresholds.py --mcs "QPSK 1/4" "QPSK 1/3" "QPSK 1/2" \
-      "QPSK 2/3" "QPSK 3/4" "QPSK 5/6" --floor-db 99   # 0.5 dB grid, no floor rule (it came later)
+      "QPSK 2/3" "QPSK 3/4" "QPSK 5/6"                 # 0.5 dB grid
   nice -n 19 .venv/bin/python benchmarks/mcs_thresholds.py --step 1 --resume   # the other 12
   nice -n 19 .venv/bin/python benchmarks/mcs_thresholds.py --mcs "64QAM 1/4" --out /tmp/fer.json
 """

@@ -119,6 +119,24 @@ def test_gr_fec_encodes_codewords_of_the_shipped_matrix(name):
     assert ok and np.array_equal(decoded, bits)  # LLR > 0 means bit 0 (ldpc.py's convention)
 
 
+def test_gr_fec_breaking_down_to_the_all_zero_codeword_is_decoded_again():
+    """1 dB above QPSK 1/4's threshold every codeword decodes; gr-fec alone returns the
+    all-zero codeword for one of these 200 (a floor near 1e-3, a 500x500 photo lost one time
+    in five), which ldpc.py decodes again on its LLRs halved."""
+    mcs, noise_var = by_name("QPSK 1/4"), 10 ** (-1.0 / 10)
+    code, rng = ldpc.code(mcs.coded_bits, mcs.info_bits), np.random.default_rng(0)
+    breakdowns = 0
+    for _ in range(200):
+        payload = rng.integers(0, 256, mcs.budget, dtype=np.uint8).tobytes()
+        symbols = link.payload_to_symbols(payload, mcs)
+        noise = rng.standard_normal((2, len(symbols)))
+        received = (symbols + np.sqrt(noise_var / 2) * (noise[0] + 1j * noise[1])).astype(np.complex64)
+        llr = link.codeword_llr(received, noise_var, mcs)
+        breakdowns += not code._decode(-np.clip(llr, -ldpc.LLR_LIMIT, ldpc.LLR_LIMIT).astype(np.float32))[0].any()
+        assert link.symbols_to_payload(received, noise_var, mcs) == payload
+    assert breakdowns >= 1, "gr-fec no longer breaks down here: the retry in LDPCCode.decode may go"
+
+
 def test_every_mcs_fills_256_symbols_with_one_codeword():
     assert len(TABLE) == 18 and len({m.index for m in TABLE}) == 18
     for mcs in TABLE:

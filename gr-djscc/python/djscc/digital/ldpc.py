@@ -10,7 +10,10 @@ gr-fec's decoder (3.10) is a sum-product decoder in the likelihood-ratio domain 
 its input x into exp(x / (2 sigma^2)) = P(1) / P(0) after negating it; with sigma^2 = 1/2
 its input is therefore minus the LLR ln P(0)/P(1). It reports no success flag: a codeword
 counts as decoded when the parity check held within ``max_iterations`` (fewer iterations
-than the cap, or a valid hard decision before any).
+than the cap, or a valid hard decision before any). Now and then its likelihood ratios break
+down and it returns the all-zero codeword, which meets every parity check: an error floor
+near 1e-3 of the 1/4 and 1/3 codes (a 500x500 photo's 244 codewords failed one time in five).
+Such a decode is run again on the LLRs halved, which recovered every one of 24 measured.
 """
 
 import ctypes
@@ -71,6 +74,12 @@ class LDPCCode:
         if llr.shape != (self.n,):
             raise ValueError(f"expected {self.n} LLRs, got {llr.shape}")
         soft = np.ascontiguousarray(-np.clip(np.nan_to_num(llr), -LLR_LIMIT, LLR_LIMIT), dtype=np.float32)
+        bits, ok = self._decode(soft)
+        if not bits.any():  # the decoder's breakdown (see the module's docstring), or truly all zeros
+            bits, ok = self._decode(soft * np.float32(0.5))
+        return bits, ok
+
+    def _decode(self, soft: np.ndarray) -> tuple[np.ndarray, bool]:
         out = np.zeros(self.k, np.uint8)
         self._decoder.generic_work(_buffer(soft), _buffer(out))
         return out, self._decoder.get_iterations() < self.max_iterations
