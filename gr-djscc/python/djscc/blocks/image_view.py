@@ -83,7 +83,8 @@ class image_view(gr.basic_block, QtWidgets.QWidget):
         self.picture = QtWidgets.QLabel("waiting for images")
         self.picture.setAlignment(QtCore.Qt.AlignCenter)
         rows = len(self.row_names)
-        self.picture.setMinimumSize(self.columns * side, rows * side)
+        self.picture_box = (self.columns * side, rows * side)  # read on GNU Radio's thread: no widget call
+        self.picture.setMinimumSize(*self.picture_box)
         self.numbers = QtWidgets.QLabel()
         widest = f"{max(self.schemes, key=len)} mean PSNR, last {HISTORY}: 100.00 dB"  # the view keeps its size
         self.numbers.setMinimumWidth(self.numbers.fontMetrics().horizontalAdvance(widest) + 8)
@@ -109,8 +110,7 @@ class image_view(gr.basic_block, QtWidgets.QWidget):
         image_id = int(meta["image_id"])
         if "tile_row" in meta:
             if self.preview is None:
-                size = self.picture.minimumSize()
-                self.preview = PhotoPreview(self.schemes, size.width(), size.height(), self.scale)
+                self.preview = PhotoPreview(self.schemes, *self.picture_box, self.scale)
             self.preview.add_sent(image_id, image, meta)
         self.sent.pop(image_id, None)  # an id sent again goes to the end
         self.sent[image_id] = image
