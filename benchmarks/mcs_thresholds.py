@@ -15,8 +15,9 @@ codeword fails), then steps up until a point sees no error in ``--codewords`` co
 the grid, conservatively).
 
 gr-fec's decoder (3.10) now and then settles on the all-zero codeword (it reports
-convergence and returns all-zero information bits): a floor near 1e-3 of the 1/4 and 1/3
-codes until ldpc.py decoded such a codeword again on its LLRs halved (see there).
+convergence and returns all-zero information bits): floors near 1e-3 of the QPSK and 16QAM
+1/4 and 1/3 codes and 1e-2 of 64QAM's until ldpc.py decoded such a codeword again on its
+LLRs halved (see there).
 
 The shipped table (``--resume`` keeps what a file holds; its "runs" say which run
 measured which MCS):

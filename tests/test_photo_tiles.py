@@ -1,5 +1,6 @@
 """Photos sent as tiles (image_source fit "tile"): cut to cover the whole photo, put together
-again at the receiving end, a lost tile mid gray, at most PHOTOS_KEPT photos held."""
+again at the receiving end, a lost tile mid gray, at most PHOTOS_KEPT photos held; the GUI's
+preview of the photo being received."""
 
 import numpy as np
 import pytest
@@ -7,7 +8,7 @@ from PIL import Image
 
 from djscc.blocks.image_source import source_images
 from djscc.errors import InputError
-from djscc.photo_tiles import LOST_TILE, PhotoAssembly, tile_photo
+from djscc.photo_tiles import LOST_TILE, PREVIEWS_KEPT, PhotoAssembly, PhotoPreview, tile_photo
 
 
 def photo(height, width, seed=0):
@@ -94,3 +95,29 @@ def test_image_source_tiles_every_photo_with_running_ids():
     assert [place["photo"] for place in places] == [0] * 4 + [1] * 4 + [2] * 4
     with pytest.raises(InputError, match="needs an image_size"):
         source_images("samples-kodak", fit="tile")
+
+
+def test_the_preview_fills_a_photo_sent_again_anew_and_keeps_the_photos_next_in_line():
+    rows, cols = np.mgrid[:256, :256]
+    image = np.stack([rows, cols, (rows + cols) % 256], -1).astype(np.uint8)
+    tiles, places = tile_photo(image, 128)
+    preview = PhotoPreview(["djscc"], 1024, 512)  # two rows of 256: the photo at scale 1
+
+    def send(photo_index, first_id):
+        for offset, (tile, place) in enumerate(zip(tiles, places)):
+            preview.add_sent(first_id + offset, tile, {"photo": photo_index, **place})
+
+    send(0, 0)
+    assert preview.picture() is None  # nothing received yet
+    for image_id, tile in enumerate(tiles):
+        assert preview.add_received("djscc", image_id, tile)
+    assert np.array_equal(preview.picture()[:256], image) and np.array_equal(preview.picture()[256:], image)
+    send(0, 0)  # a repeating source sends it again, under the same ids
+    assert preview.add_received("djscc", 0, tiles[0])
+    received = preview.picture()[256:]
+    assert np.array_equal(received[:128, :128], image[:128, :128]) and (received[128:] == LOST_TILE).all()
+    for photo_index in range(1, 12):  # the sent photos run ahead of the link
+        send(photo_index, 4 * photo_index)
+    assert len(preview.rounds) <= PREVIEWS_KEPT
+    assert preview.add_received("djscc", 4, tiles[0])  # the next photo in line is still held
+    assert not preview.add_received("djscc", 999, tiles[0])  # an id never sent

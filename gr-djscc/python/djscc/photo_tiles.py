@@ -135,52 +135,67 @@ class PhotoPreview:
     photo as sent, then as received under each of ``labels``) in ``width`` x ``height``
     pixels, magnified at most ``max_scale`` times: each tile is scaled and pasted as it
     arrives, so the picture fills in as the link delivers; a tile not (yet) received is mid
-    gray. ``picture`` shows the photo a tile was last received for. Not thread-safe: the
-    caller holds it on one thread (a GNU Radio block's message handlers run on one)."""
+    gray. A photo sent again (a repeating source) fills in anew. ``picture`` shows the
+    latest photo a tile was received for. Not thread-safe: the caller holds it on one thread
+    (a GNU Radio block's message handlers run on one)."""
 
     def __init__(self, labels: list[str], width: int, height: int, max_scale: float = 1.0):
         self.labels, self.box, self.max_scale = list(labels), (int(width), int(height)), float(max_scale)
-        self.places: dict[int, tuple[int, int, int, int]] = {}  # image id % ID_MODULUS -> (photo, row, col, side)
-        self.photos: dict[int, dict] = {}  # photo -> its scale, display size and canvases
-        self.shown: int | None = None
+        self.places: dict[int, tuple[int, int, int, int]] = {}  # image id % ID_MODULUS -> (round, row, col, side)
+        self.rounds: dict[int, dict] = {}  # a photo each time it is sent: its scale, size, canvases, tiles sent
+        self.latest_round: dict[int, int] = {}  # photo -> its round now being sent
+        self.shown: int | None = None  # the round on view
+        self.next_round = 0
 
     def add_sent(self, image_id: int, tile: np.ndarray, place: dict) -> None:
-        photo = int(place["photo"])
-        entry = self.photos.get(photo)
-        if entry is None:
-            height, width = int(place["photo_height"]), int(place["photo_width"])
-            rows = 1 + len(self.labels)
-            scale = min(self.max_scale, self.box[0] / width, self.box[1] / (rows * height))
-            shape = (max(1, round(height * scale)), max(1, round(width * scale)), 3)
-            entry = self.photos[photo] = {"scale": scale, "size": (height, width),
-                                          "canvases": {label: np.full(shape, LOST_TILE, np.uint8)
-                                                       for label in ("sent", *self.labels)}}
-            for old in list(self.photos)[:-PREVIEWS_KEPT]:
-                if old != self.shown:
-                    del self.photos[old]
-        place_key = (photo, int(place["tile_row"]), int(place["tile_col"]), tile.shape[0])
-        self.places[int(image_id) % ID_MODULUS] = place_key
+        photo, row, column = int(place["photo"]), int(place["tile_row"]), int(place["tile_col"])
+        key = self.latest_round.get(photo)
+        if key not in self.rounds or (row, column) in self.rounds[key]["sent"]:  # new, or sent again
+            key = self.latest_round[photo] = self.next_round
+            self.next_round += 1
+            self.rounds[key] = self._new_round(int(place["photo_height"]), int(place["photo_width"]))
+            self._evict(keep=key)
+        self.rounds[key]["sent"].add((row, column))
+        image_key = int(image_id) % ID_MODULUS
+        self.places.pop(image_key, None)  # a reused id goes to the end
+        self.places[image_key] = (key, row, column, tile.shape[0])
         while len(self.places) > REFERENCES_KEPT:
             del self.places[next(iter(self.places))]
-        self._paste(entry, "sent", tile, *place_key[1:])
+        self._paste(self.rounds[key], "sent", tile, row, column, tile.shape[0])
 
     def add_received(self, label: str, image_id: int, tile: np.ndarray) -> bool:
-        """Paste a received tile; False if it is no tile this preview saw sent."""
-        photo, row, column, side = self.places.get(int(image_id) % ID_MODULUS, (None, 0, 0, 0))
-        entry = self.photos.get(photo)
+        """Paste a received tile; False if it is no tile this preview holds as sent."""
+        key, row, column, side = self.places.get(int(image_id) % ID_MODULUS, (None, 0, 0, 0))
+        entry = self.rounds.get(key)
         if entry is None or label not in self.labels or tile.shape[0] != side:
             return False
         self._paste(entry, label, tile, row, column, side)
-        self.shown = photo
+        if self.shown is None or key > self.shown:  # a scheme still on the last photo does not turn back
+            self.shown = key
         return True
 
     def picture(self) -> np.ndarray | None:
-        """(rows * h, w, 3) uint8: the shown photo as sent over each label's copy; None before
-        any tile was received."""
-        entry = self.photos.get(self.shown)
+        """(rows * h, w, 3) uint8: the photo on view as sent over each label's copy; None
+        before any tile was received."""
+        entry = self.rounds.get(self.shown)
         if entry is None:
             return None
         return np.concatenate([entry["canvases"][label] for label in ("sent", *self.labels)])
+
+    def _new_round(self, height: int, width: int) -> dict:
+        rows = 1 + len(self.labels)
+        scale = min(self.max_scale, self.box[0] / width, self.box[1] / (rows * height))
+        shape = (max(1, round(height * scale)), max(1, round(width * scale)), 3)
+        return {"scale": scale, "size": (height, width), "sent": set(),
+                "canvases": {label: np.full(shape, LOST_TILE, np.uint8) for label in ("sent", *self.labels)}}
+
+    def _evict(self, keep: int) -> None:
+        """At most PREVIEWS_KEPT rounds: the link delivers in order, so those before the one
+        on view are done and go first; else the newest but ``keep`` (furthest from view)."""
+        while len(self.rounds) > PREVIEWS_KEPT:
+            done = [key for key in self.rounds if self.shown is not None and key < self.shown]
+            waiting = [key for key in self.rounds if key not in (keep, self.shown)]
+            del self.rounds[done[0] if done else max(waiting)]
 
     @staticmethod
     def _paste(entry: dict, label: str, tile: np.ndarray, row: int, column: int, side: int) -> None:

@@ -393,9 +393,10 @@ class BurstReceiver:
         sent[known_at], sent[data_at] = known, first[1][data_at] / first[2].gain[data_at]
         refined = clock_drift(z, t0_local, fmt.sps, np.arange(total), sent, around=clock_offset)
         if refined != clock_offset:  # a frame too short to drift measurably keeps its first pass
-            clock_offset = refined  # a refinement of a fraction of a sample: the first pass's equalizer
-            again = self._equalize(z, t0_local, clock_offset, total, known_at, known, pilot_at, (first[3],))
-            first = again or first
+            # a refinement of a fraction of a sample: the first pass's equalizer
+            again = self._equalize(z, t0_local, refined, total, known_at, known, pilot_at, (first[3],))
+            if again is not None:
+                clock_offset, first = refined, again
         (slope, intercept, h), equalized, channel, best_name = first
         gain = channel.gain[data_at]
         data = equalized[data_at] / gain
