@@ -61,6 +61,13 @@ class digital_tally(gr.basic_block):
             self.status[meta["status"]] += 1
 
 
+def wait_for_tally(tally: digital_tally, images: int, timeout_s: float = 10.0) -> None:
+    """Let the tally's own message thread catch up with the sink before the flowgraph stops."""
+    deadline = time.monotonic() + timeout_s
+    while sum(tally.status.values()) < images and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
 def machine() -> str:
     cpu = platform.processor() or platform.machine()
     with contextlib.suppress(OSError):
@@ -89,6 +96,7 @@ def run_one(loopback, snr_db: float, mcs: str, args) -> dict:
     with contextlib.redirect_stdout(io.StringIO()):  # the sink's line per image
         top.start()
         top.djscc_image_sink_0.wait_until_done()
+        wait_for_tally(tally, top.djscc_image_sink_0.summary()["schemes"]["digital"]["received"])
         top.stop()
         top.wait()
     summary, stats = top.djscc_image_sink_0.summary(), top.djscc_receiver_0.stats()
