@@ -7,7 +7,7 @@ capture's settings, at its image size and fit (a photo run's S x S images, as se
 samples, same blocks: a capture of the software-channel loopback replays to the live run's
 numbers exactly. Exit status 1 when no image was decoded, 2 on bad input.
 
-  python flowgraphs/replay.py captures/loopback_snr10.sigmf-meta [--model NAME] [--out-dir D]
+  python flowgraphs/replay.py captures/software-channel_awgn_snr10db.sigmf-meta [--model NAME] [--out-dir D]
 """
 
 import argparse

@@ -1,5 +1,6 @@
-"""Retrain every model of models/ side by side: the paper's 300-epoch schedule spread over
-as many short runs as it takes, or a schedule sized to one time budget.
+"""Retrain the CIFAR-10 codecs and the classifier of models/ side by side (JOBS; the fading and
+photo models are fine-tuned from them by djscc-train, see the README): the paper's 300-epoch
+schedule spread over as many short runs as it takes, or a schedule sized to one time budget.
 
 All trainings run at once (on one GPU, or on the CPU in reduced form). By default each job
 runs its full schedule (--max-epochs, the paper's 300; --max-classifier-epochs) for at most

@@ -1,6 +1,6 @@
 """djscc-eval: PSNR, SSIM and downstream accuracy vs SNR for one or more models, JSON + PNG.
 
-Protocol (DESIGN.md): 8-bit outputs; for each SNR, every image goes through the channel
+Protocol (the README's Results): 8-bit outputs; for each SNR, every image goes through the channel
 ``--realizations`` times; a figure is the mean over images of the per-image mean over
 realizations, with a 95% interval over images (1.96 standard errors). All models see the
 same noise draws (common random numbers), so their differences are not noise; the noise is
