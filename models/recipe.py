@@ -16,7 +16,7 @@ in --minutes, so every model finishes a (shorter) schedule in one run.
       --only da-djscc_1-12 adjscc_1-12      # again and again: 300 epochs in 9-minute runs
   python models/recipe.py ... --minutes 20 --only da-djscc_1-12 --threads 2 --fit-schedule   # CPU
   python models/recipe.py ... --minutes 150 --only da-djscc_1-12 --threads 2 --compile default
-      # CPU, the full 300 epochs in two or three runs (~24 s an epoch on 2 cores)
+      # CPU, the full 300 epochs in two runs (~27 s an epoch on 2 cores)
 
 The shipped DA-DJSCC 1/6, AttenJSCC (small) and LSSC came from `--minutes 15 --fit-schedule`
 on one H100; the 1/12 DJSCC, ADJSCC and DA-DJSCC from 45-epoch djscc-train runs on a CPU, and
@@ -71,7 +71,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--probe-images", type=int, default=6400, help="images in the probe epoch")
     parser.add_argument("--compile", choices=["default", "reduce-overhead", "max-autotune"],
                         help="torch.compile each codec's training step (djscc-train --compile): on a GPU "
-                             "reduce-overhead; on a CPU default, ~1.4x an epoch after ~90 s compiling")
+                             "reduce-overhead; on a CPU default, ~1.3x faster epochs after ~90 s compiling")
     return parser.parse_args(argv)
 
 
