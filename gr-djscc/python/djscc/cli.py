@@ -13,6 +13,8 @@ import torch
 from djscc.errors import DjsccError, InputError
 from djscc.paths import check_writable_folder
 
+COMPILE_MODES = ("default", "reduce-overhead", "max-autotune")  # torch.compile modes (--compile)
+
 
 def run(main: Callable[[list[str] | None], int | None], argv: list[str] | None = None) -> int:
     """Call ``main``; a DjsccError becomes a one-line message and exit status 2."""

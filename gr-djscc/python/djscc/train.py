@@ -74,7 +74,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--seed", type=cli.non_negative_int, default=0)
     parser.add_argument("--threads", type=cli.positive_int, help="torch CPU threads")
     parser.add_argument("--device", type=cli.device, default="cuda" if torch.cuda.is_available() else "cpu")
-    parser.add_argument("--compile", nargs="?", const="default", choices=["default", "reduce-overhead", "max-autotune"],
+    parser.add_argument("--compile", nargs="?", const="default", choices=cli.COMPILE_MODES,
                         help="torch.compile the model's forward pass and loss in this mode (reduce-overhead: "
                              "CUDA graphs); the optimizer step stays eager")
     add_run_arguments(parser)
