@@ -18,6 +18,8 @@ in --minutes, so every model finishes a (shorter) schedule in one run.
   python models/recipe.py ... --minutes 150 --only da-djscc_1-12 --threads 2 --compile default
       # CPU, the full 300 epochs in two runs (~27 s an epoch on 2 cores); such a run of
       # DA-DJSCC 1/12 at lr 1e-3 collapsed twice (output black, epochs 23 and 75) and recovered
+      # (the shipped da-djscc_1-12)
+  python models/recipe.py ... --codec-options="--batch-size 32 --lr 1e-4"   # the paper's batch and rate
 
 The shipped DA-DJSCC 1/6, AttenJSCC (small) and LSSC came from `--minutes 15 --fit-schedule`
 on one H100; the 1/12 DJSCC, ADJSCC and DA-DJSCC from 45-epoch djscc-train runs on a CPU, and
@@ -29,6 +31,7 @@ NaN within 25-55 steps on the H100, with or without TF32 or clipping the gradien
 
 import argparse
 import math
+import shlex
 import subprocess
 import sys
 import time
@@ -70,6 +73,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--only", nargs="+", choices=sorted(JOBS), default=sorted(JOBS))
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads per job")
     parser.add_argument("--probe-images", type=int, default=6400, help="images in the probe epoch")
+    parser.add_argument("--codec-options", type=shlex.split, default=[], metavar='"OPTIONS"',
+                        help="more djscc-train options for every codec job, after the job's own, e.g. "
+                             '--codec-options="--batch-size 32 --lr 1e-4" (the paper\'s batch and rate); '
+                             "a checkpoint resumes only with the options it started with")
     parser.add_argument("--compile", choices=COMPILE_MODES,
                         help="torch.compile each codec's training step (djscc-train --compile): on a GPU "
                              "reduce-overhead; on a CPU default, ~1.3x faster epochs after ~90 s compiling")
@@ -79,8 +86,8 @@ def parse_args(argv=None) -> argparse.Namespace:
 def command(name: str, args, out: Path, extra: list[str]) -> list[str]:
     classifier = name == "cifar10_classifier"
     data = ["--data", args.data] + (["--test-data", args.test_data] if classifier else [])
-    compile_mode = ["--compile", args.compile] if args.compile and not classifier else []
-    return JOBS[name] + data + ["--out", str(out / name), "--threads", str(args.threads)] + compile_mode + extra
+    codec_options = [] if classifier else (["--compile", args.compile] if args.compile else []) + args.codec_options
+    return JOBS[name] + data + ["--out", str(out / name), "--threads", str(args.threads)] + codec_options + extra
 
 
 def run_all(commands: dict[str, list[str]], logs: Path) -> dict[str, int]:

@@ -38,6 +38,20 @@ def test_report_json_plot_and_reproducibility(tiny_model_path, tmp_path):
     assert (tmp_path / "a.png").stat().st_size > 10_000
 
 
+def test_merge_measures_one_model_again_and_keeps_the_others(tiny_model_path, tmp_path):
+    argv = ["--data", "samples", "--limit", "4", "--snr", "5", "--realizations", "2", "--classifier", "none"]
+    both, one = str(tmp_path / "both.json"), str(tmp_path / "one.json")
+    assert evaluate.main(["djscc_snr7_1-12", str(tiny_model_path), *argv, "--json", both]) == 0
+    assert evaluate.main(["djscc_snr7_1-12", str(tiny_model_path), *argv, "--json", one]) == 0
+    report = json.loads((tmp_path / "one.json").read_text())
+    report["models"]["tiny"]["psnr_db"]["mean"] = [0.0]  # what measuring it again must replace
+    (tmp_path / "one.json").write_text(json.dumps(report))
+    assert evaluate.main([str(tiny_model_path), *argv, "--json", one, "--merge"]) == 0
+    assert json.loads((tmp_path / "one.json").read_text()) == json.loads((tmp_path / "both.json").read_text())
+    assert evaluate.main([str(tiny_model_path), *argv[:-4], "--snr", "10", "--json", one, "--merge"]) == 2
+    assert json.loads((tmp_path / "one.json").read_text()) == json.loads((tmp_path / "both.json").read_text())
+
+
 def test_accuracy_follows_the_channel_for_a_variable_rate_model(gated_model_path, tmp_path):
     """The gated model sends 1/4 of its symbols below 10 dB; its own feature-space
     classifier is reported beside the downstream one; --classifier none skips both."""

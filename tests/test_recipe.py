@@ -47,3 +47,12 @@ def test_recipe_fits_the_chosen_models_schedules_to_the_budget(tmp_path):
     model, card = zoo.load(tmp_path / "out" / "da-djscc_1-12")
     planned = int(result.stdout.split("->")[1].split()[0])
     assert 1 <= planned <= 3 and card["training"]["epochs"] == planned == card["training"]["scheduled_epochs"]
+
+
+def test_recipe_passes_codec_options_to_the_codecs_only(tmp_path):
+    recipe(tmp_path, "--only", "djscc_snr7_1-12", "cifar10_classifier", "--max-epochs", "1",
+           "--max-classifier-epochs", "1", "--minutes", "1", "--codec-options=--batch-size 16 --lr 5e-4")
+    codec = zoo.read_card(tmp_path / "out" / "djscc_snr7_1-12")["training"]
+    assert codec["batch_size"] == 16 and codec["optimizer"].startswith("Adam lr 0.0005 ")
+    classifier = zoo.read_card(tmp_path / "out" / "cifar10_classifier")["training"]
+    assert classifier["batch_size"] != 16

@@ -246,6 +246,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help="where the models run (the channel's noise is drawn on the CPU)")
     parser.add_argument("--json", type=cli.output_path, help="write the report here")
     parser.add_argument("--plot", type=cli.output_path, help="write PSNR/SSIM vs SNR here (PNG)")
+    parser.add_argument("--merge", action="store_true",
+                        help="with --json: keep the other models of the report already there, the ones "
+                             "measured now replacing theirs (the same data, channel, SNRs, draws and seed)")
     parser.add_argument("--update-cards", action="store_true",
                         help="store the figures in each model's card")
     return parser.parse_args(argv)
@@ -260,7 +263,7 @@ def evaluate_models(models: list, image_set: ImageSet, snr_grid: list[float], ch
     options = {"pilots": pilots} if channel == "rayleigh" else {}
     channel_model = make_channel(channel, **options)
     report = {"data": image_set.source, "images": len(image_set), "channel": channel,
-              "pilots": pilots, "realizations": realizations, "snr_db": snr_grid,
+              "pilots": pilots, "realizations": realizations, "snr_db": snr_grid, "seed": seed,
               "statistic": "mean over images of the per-image mean over realizations; "
                            "ci95 = 1.96 standard errors over images",
               "machine": platform.processor() or platform.machine(), "models": {}}
@@ -304,8 +307,24 @@ def evaluate(argv=None) -> int:
                            args.image_size, args.fit or "crop")
     report = evaluate_models(args.models, image_set, snr_grid, args.channel, args.pilots, args.realizations,
                              args.batch_size, args.seed, args.classifier, args.device, args.update_cards)
+    if args.merge and args.json and args.json.exists():
+        report = merged(json.loads(args.json.read_text()), report, args.json)
     save(report, args.json, args.plot)
     return 0
+
+
+MERGE_MUST_MATCH = ("data", "images", "channel", "pilots", "realizations", "snr_db", "seed", "classifier")
+
+
+def merged(earlier: dict, report: dict, path: Path) -> dict:
+    """``earlier`` (the report at ``path``) with ``report``'s models in it: a retrained model is
+    measured again alone, the others kept, each in its place. Every model of a report draws the
+    same noise (the seed), so the figures are those of measuring all of them at once."""
+    for key in MERGE_MUST_MATCH:
+        if key in earlier and earlier[key] != report.get(key):
+            raise InputError(f"--merge: {path} was measured with {key} {earlier[key]!r}, this run with "
+                             f"{report.get(key)!r}; nothing written")
+    return {**report, "models": {**earlier["models"], **report["models"]}}
 
 
 def print_table(name: str, snr_grid: list[float], result: dict) -> None:
