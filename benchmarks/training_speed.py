@@ -22,6 +22,8 @@ from pathlib import Path
 
 import torch
 
+from djscc.cli import COMPILE_MODES
+
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "benchmarks" / "results"
 sys.path.insert(0, str(REPO / "models"))
@@ -38,7 +40,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--minutes", type=float, default=1.0, help="how long each measurement runs")
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
-    parser.add_argument("--compile", choices=recipe.COMPILE_MODES)
+    parser.add_argument("--compile", choices=COMPILE_MODES)
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads a job")
     parser.add_argument("--only", nargs="+", choices=CODECS, default=CODECS)
     parser.add_argument("--results", type=Path, default=RESULTS, help="where training_speed_<cpu|gpu>.* go")
