@@ -16,9 +16,9 @@ in --minutes, so every model finishes a (shorter) schedule in one run.
       --only da-djscc_1-12 adjscc_1-12      # again and again: 300 epochs in 9-minute runs
   python models/recipe.py ... --minutes 20 --only da-djscc_1-12 --threads 2 --fit-schedule   # CPU
   python models/recipe.py ... --minutes 150 --only da-djscc_1-12 --threads 2 --compile default
-      # CPU, the full 300 epochs in two runs (~27 s an epoch on 2 cores); such a run of
-      # DA-DJSCC 1/12 at lr 1e-3 collapsed twice (output black, epochs 23 and 75) and recovered
-      # (the shipped da-djscc_1-12)
+      # CPU, the full 300 epochs in 150-minute runs (~33 s an epoch on 2 cores; the shipped
+      # da-djscc_1-12 took three); that run at lr 1e-3 collapsed twice (output black, epochs 23
+      # and 75) and recovered
   python models/recipe.py ... --codec-options="--batch-size 32 --lr 1e-4"   # the paper's batch and rate
 
 The shipped DA-DJSCC 1/6, AttenJSCC (small) and LSSC came from `--minutes 15 --fit-schedule`

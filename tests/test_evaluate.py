@@ -52,6 +52,23 @@ def test_merge_measures_one_model_again_and_keeps_the_others(tiny_model_path, tm
     assert json.loads((tmp_path / "one.json").read_text()) == json.loads((tmp_path / "both.json").read_text())
 
 
+def test_merge_refuses_before_measuring(tiny_model_path, tmp_path, capsys):
+    """A report measured otherwise, a broken one or none named: refused up front (the model
+    named here does not exist, so measuring would fail otherwise), the file untouched."""
+    argv = ["--data", "samples", "--limit", "4", "--realizations", "2", "--classifier", "none"]
+    report = tmp_path / "report.json"
+    assert evaluate.main([str(tiny_model_path), *argv, "--snr", "5", "--json", str(report)]) == 0
+    kept = report.read_text()
+    missing = str(tmp_path / "no-such-model")
+    assert evaluate.main([missing, *argv, "--snr", "10", "--json", str(report), "--merge"]) == 2
+    assert "--merge" in capsys.readouterr().err and report.read_text() == kept
+    assert evaluate.main([missing, *argv, "--snr", "5", "--merge"]) == 2
+    assert "--merge needs --json" in capsys.readouterr().err
+    report.write_text(kept[:40])
+    assert evaluate.main([missing, *argv, "--snr", "5", "--json", str(report), "--merge"]) == 2
+    assert "not a readable report" in capsys.readouterr().err and report.read_text() == kept[:40]
+
+
 def test_accuracy_follows_the_channel_for_a_variable_rate_model(gated_model_path, tmp_path):
     """The gated model sends 1/4 of its symbols below 10 dB; its own feature-space
     classifier is reported beside the downstream one; --classifier none skips both."""

@@ -254,6 +254,13 @@ def parse_args(argv=None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def measurement(image_set: ImageSet, snr_grid: list[float], channel: str, pilots: int | None,
+                realizations: int, seed: int) -> dict:
+    """What a report was measured on and with: the keys two reports must share to be merged."""
+    return {"data": image_set.source, "images": len(image_set), "channel": channel, "pilots": pilots,
+            "realizations": realizations, "snr_db": snr_grid, "seed": seed}
+
+
 def evaluate_models(models: list, image_set: ImageSet, snr_grid: list[float], channel: str = "awgn",
                     pilots: int | None = None, realizations: int = 10, batch_size: int = 256, seed: int = 0,
                     classifier: str = "cifar10_classifier", device: str = "cpu",
@@ -262,8 +269,7 @@ def evaluate_models(models: list, image_set: ImageSet, snr_grid: list[float], ch
     printed as it is measured; ``classifier`` 'none' skips the accuracy."""
     options = {"pilots": pilots} if channel == "rayleigh" else {}
     channel_model = make_channel(channel, **options)
-    report = {"data": image_set.source, "images": len(image_set), "channel": channel,
-              "pilots": pilots, "realizations": realizations, "snr_db": snr_grid, "seed": seed,
+    report = {**measurement(image_set, snr_grid, channel, pilots, realizations, seed),
               "statistic": "mean over images of the per-image mean over realizations; "
                            "ci95 = 1.96 standard errors over images",
               "machine": platform.processor() or platform.machine(), "models": {}}
@@ -305,10 +311,18 @@ def evaluate(argv=None) -> int:
         raise InputError("--fit needs --image-size (without it the images are measured as they are)")
     image_set = fit_images(load_images(args.data, args.split, args.data_root).limit(args.limit),
                            args.image_size, args.fit or "crop")
+    earlier = None
+    if args.merge:
+        if not args.json:
+            raise InputError("--merge needs --json: the report to measure the models into")
+        earlier = read_report(args.json)
+        if earlier:  # refused now, not after the measurement
+            check_mergeable(earlier, measurement(image_set, snr_grid, args.channel, args.pilots,
+                                                 args.realizations, args.seed), args.json)
     report = evaluate_models(args.models, image_set, snr_grid, args.channel, args.pilots, args.realizations,
                              args.batch_size, args.seed, args.classifier, args.device, args.update_cards)
-    if args.merge and args.json and args.json.exists():
-        report = merged(json.loads(args.json.read_text()), report, args.json)
+    if earlier:
+        report = merged(earlier, report, args.json)
     save(report, args.json, args.plot)
     return 0
 
@@ -316,14 +330,32 @@ def evaluate(argv=None) -> int:
 MERGE_MUST_MATCH = ("data", "images", "channel", "pilots", "realizations", "snr_db", "seed", "classifier")
 
 
+def read_report(path: Path) -> dict | None:
+    """The djscc-eval report at ``path``, None where there is none yet."""
+    if not path.exists():
+        return None
+    try:
+        report = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise InputError(f"--merge: {path} is not a readable report ({error}); nothing measured") from None
+    if not isinstance(report, dict) or not isinstance(report.get("models"), dict):
+        raise InputError(f"--merge: {path} is not a djscc-eval report (no models); nothing measured")
+    return report
+
+
+def check_mergeable(earlier: dict, report: dict, path: Path) -> None:
+    """InputError unless ``report`` was measured as ``earlier`` was, in each key both name."""
+    for key in MERGE_MUST_MATCH:
+        if key in earlier and key in report and earlier[key] != report[key]:
+            raise InputError(f"--merge: {path} was measured with {key} {earlier[key]!r}, this run with "
+                             f"{report[key]!r}; nothing written")
+
+
 def merged(earlier: dict, report: dict, path: Path) -> dict:
     """``earlier`` (the report at ``path``) with ``report``'s models in it: a retrained model is
     measured again alone, the others kept, each in its place. Every model of a report draws the
     same noise (the seed), so the figures are those of measuring all of them at once."""
-    for key in MERGE_MUST_MATCH:
-        if key in earlier and earlier[key] != report.get(key):
-            raise InputError(f"--merge: {path} was measured with {key} {earlier[key]!r}, this run with "
-                             f"{report.get(key)!r}; nothing written")
+    check_mergeable(earlier, {key: report.get(key) for key in MERGE_MUST_MATCH}, path)
     return {**report, "models": {**earlier["models"], **report["models"]}}
 
 
