@@ -4,7 +4,7 @@ schedule spread over as many short runs as it takes, or a schedule sized to one 
 
 All trainings run at once (on one GPU, or on the CPU in reduced form). By default each job
 runs its full schedule (--max-epochs, the paper's 300; --max-classifier-epochs) for at most
---minutes and stops after the epoch that uses them up; the same command again (on this or
+--minutes (it starts no epoch that would end past them); the same command again (on this or
 another machine, with --out carried along) resumes every job from its checkpoint and
 continues the same schedule, until each card's epochs reach its scheduled epochs. With
 --fit-schedule, a short probe (one epoch on a slice of the data, every job at once, so
