@@ -27,12 +27,14 @@ from djscc.nn import zoo
 
 RESULTS = Path(__file__).resolve().parent / "results"
 ENVELOPE = "digital, best MCS per SNR"
-DATASETS = {  # name: (data, from the repository root; image size or None for as they are; digital.py's results)
-    "Kodak24, 128x128 center crops": ("../shared/data/kodak24", 128, "digital_kodak24_crop128.json"),
-    "Kodak24 (500x500 crops)": ("../shared/data/kodak24", None, "digital_kodak24.json"),
-    "CIFAR-10, 846 exact test images": ("../shared/data/cifar10/cifar10_exact.npz", None, "digital.json"),
+DATASETS = {  # --datasets name: (its title in the report; data, from the repository root; image size or
+    # None for as they are; digital.py's results)
+    "kodak-crop128": ("Kodak24, 128x128 center crops", "../shared/data/kodak24", 128, "digital_kodak24_crop128.json"),
+    "kodak-500": ("Kodak24 (500x500 crops)", "../shared/data/kodak24", None, "digital_kodak24.json"),
+    "cifar10-exact": ("CIFAR-10, 846 exact test images", "../shared/data/cifar10/cifar10_exact.npz", None,
+                      "digital.json"),
 }
-CARD_DATASETS = ("Kodak24, 128x128 center crops", "Kodak24 (500x500 crops)")  # CIFAR-10's card curve: models.sh
+CARD_DATASETS = ("kodak-crop128", "kodak-500")  # CIFAR-10's card curve comes from models.sh
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -40,7 +42,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--models", nargs="+", default=["da-djscc_1-12", "da-djscc-photo_1-12"])
     parser.add_argument("--snr", type=float, nargs="+", default=[0.0, 5.0, 10.0, 15.0, 20.0])
     parser.add_argument("--realizations", type=int, default=10)
-    parser.add_argument("--datasets", nargs="+", choices=list(DATASETS), default=list(DATASETS))
+    parser.add_argument("--datasets", nargs="+", choices=list(DATASETS), default=list(DATASETS),
+                        help="the data sets to measure; the others already in results/photos.json are kept "
+                             "where measured with as many realizations")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--update-cards", action="store_true",
                         help="store each model's Kodak24 curves in its card (its CIFAR-10 one comes from models.sh)")
@@ -86,9 +90,9 @@ def measure(argv=None) -> int:
     cli.set_threads(args.threads)
     for name in args.models:
         zoo.resolve(name)  # a model not there fails now, not after minutes of measuring
-    report = {"realizations": args.realizations, "datasets": {}}
+    report = {"realizations": args.realizations, "datasets": earlier_datasets(args.realizations)}
     for name in args.datasets:
-        data, size, digital_file = DATASETS[name]
+        title, data, size, digital_file = DATASETS[name]
         images = fit_images(load_images(data, "test"), size)
         result = evaluate_models(args.models + [CAPACITY], images, args.snr, realizations=args.realizations,
                                  classifier="none", update_cards=args.update_cards and name in CARD_DATASETS,
@@ -96,13 +100,24 @@ def measure(argv=None) -> int:
         best = envelope(digital_file, args.snr, len(images))
         if best:
             result["models"][ENVELOPE] = best
-        report["datasets"][name] = result
+        report["datasets"][title] = result
+    report["datasets"] = {title: report["datasets"][title] for title, *_ in DATASETS.values()
+                          if title in report["datasets"]}  # in DATASETS' order
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "photos.json").write_text(json.dumps(report, indent=1) + "\n")
     (RESULTS / "photos.md").write_text(table(report) + "\n")
     plot_all(report, RESULTS / "photos.png")
     print(table(report))
     return 0
+
+
+def earlier_datasets(realizations: int) -> dict:
+    """The data sets results/photos.json holds, where measured with ``realizations`` too."""
+    path = RESULTS / "photos.json"
+    if not path.exists():
+        return {}
+    earlier = json.loads(path.read_text())
+    return earlier["datasets"] if earlier.get("realizations") == realizations else {}
 
 
 def plot_all(report: dict, path: Path) -> None:
