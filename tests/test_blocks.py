@@ -111,6 +111,14 @@ def test_encoder_maps_an_image_to_unit_power_symbols_and_forwards_end_of_stream(
     assert pdu.is_end_of_stream(out[1])
 
 
+@pytest.mark.parametrize("model_id", [0, 232, 256, -1, 2.5, True])
+def test_encoder_and_decoder_refuse_a_model_id_a_header_cannot_carry_as_a_codec(model, model_id):
+    """0 and 232.. are not neural codecs' ids (232.. are the digital MCSs); 256 does not fit."""
+    for block in (encoder, decoder):
+        with pytest.raises(InputError, match="model_id must be an integer 1..231"):
+            block(model, model_id=model_id)
+
+
 def test_encoder_batches_give_the_symbols_of_one_at_a_time_in_order(model):
     """batch=3 over 5 images: a full batch, then the end of stream flushes the other two;
     same symbols, same order as batch=1."""
@@ -169,6 +177,17 @@ def test_framer_packs_images_and_its_bursts_decode():
     assert [(f.header.counter, f.header.images) for f in frames] == [(10, 2), (12, 1)]
     error = frames[1].payload - pdu.parse(symbols[2], np.complex64)[1]
     assert 10 * np.log10(np.mean(np.abs(error) ** 2)) < -30  # the PHY's floor without noise
+
+
+def test_framer_starts_a_new_frame_where_the_ids_do_not_follow():
+    """A looping source (ids 4, 5, 0, 1) or one that skipped an id: the receiver numbers a
+    frame's images from its counter, so each frame holds consecutive ids (65535 -> 0 too)."""
+    ids = [4, 5, 0, 1, 3, 65535, 0]
+    symbols = [pdu.make({"image_id": i, "model_id": 1}, np.ones(64, np.complex64)) for i in ids]
+    out = run_message_block(framer(images_per_frame=8), "symbols", [*symbols, pdu.end_of_stream()], "frames")
+    metas = [pdu.parse(message, np.complex64)[0] for message in out[:-1]]
+    assert [meta["image_ids"] for meta in metas] == [[4, 5], [0, 1], [3], [65535, 0]]
+    assert [meta["counter"] for meta in metas] == [4, 0, 3, 65535]
 
 
 def test_framer_sends_as_many_128x128_photos_as_fit_and_drops_one_too_large():

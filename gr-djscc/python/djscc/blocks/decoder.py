@@ -25,7 +25,7 @@ class decoder(gr.basic_block):
         gr.basic_block.__init__(self, name="djscc_decoder", in_sig=None, out_sig=None)
         self.threads = torch_threads.check(threads)
         self.model, self.card = zoo.load(model)
-        self.model_id = zoo.model_id(self.card) if model_id is None else int(model_id)
+        self.model_id = zoo.model_id(self.card, model_id)
         self.image_size = image_size
         self.counts = {"frames": 0, "images": 0, "unknown_model": 0, "wrong_size": 0, "bad_pdu": 0}
         self.out = pmt.intern("images")

@@ -36,7 +36,7 @@ class encoder(SnrFeedback, gr.basic_block):
             raise InputError(f"encoder snr_db must be a finite number, not {snr_db}")
         self.threads = torch_threads.check(threads)
         self.model, self.card = zoo.load_codec(model)
-        self.model_id = zoo.model_id(self.card) if model_id is None else int(model_id)
+        self.model_id = zoo.model_id(self.card, model_id)
         self.batch = batch
         self.snr_db = float(snr_db)
         self.rejected = 0

@@ -10,13 +10,24 @@ from djscc.phy.frame import FrameFormat, Header
 from djscc.phy.transmitter import modulate
 
 MAX_SYMBOLS_PER_IMAGE = 0xFFFF  # the header's symbols_per_image is u16
+COUNTER_MODULUS = 65536  # the header's counter is u16: the first image's id, wrapped
+
+
+def follows(previous: dict, meta: dict) -> bool:
+    """Whether an image's id is the one after ``previous``'s (the receiver numbers a frame's
+    images from its counter, so a frame holds consecutive ids; a source that loops or skips
+    starts a new frame). Images without ids are numbered by position anyway."""
+    if "image_id" not in previous or "image_id" not in meta:
+        return True
+    return (int(meta["image_id"]) - int(previous["image_id"])) % COUNTER_MODULUS == 1
 
 
 class framer(gr.basic_block):
     """Packs up to ``images_per_frame`` images' symbols into one frame (header: the first
     image's id as frame counter, model id, image count, symbols per image): fewer where
     that many would not fit in a frame's payload (FrameFormat.max_payload_symbols, which the
-    receiver enforces; 15 DA-DJSCC 1/12 photos of 128x128), and an image too large for any
+    receiver enforces; 15 DA-DJSCC 1/12 photos of 128x128) or the next id does not follow
+    (the receiver numbers a frame's images from its counter), and an image too large for any
     frame is dropped, logged and counted (``dropped``). An end-of-stream PDU flushes a
     partial frame and is passed on."""
 
@@ -51,8 +62,9 @@ class framer(gr.basic_block):
                          f"are more than a frame carries ({self.max_payload})")
             return
         if self.pending and (len(symbols) != len(self.pending[0][1])
-                             or meta.get("model_id") != self.pending[0][0].get("model_id")):
-            self._send()  # a frame carries images of one model and one size
+                             or meta.get("model_id") != self.pending[0][0].get("model_id")
+                             or not follows(self.pending[-1][0], meta)):
+            self._send()  # a frame carries images of one model and one size, with consecutive ids
         self.pending.append((meta, symbols))
         if (len(self.pending) == self.images_per_frame
                 or (len(self.pending) + 1) * len(symbols) > self.max_payload):  # the next would not fit
@@ -64,7 +76,7 @@ class framer(gr.basic_block):
         pending, self.pending = self.pending, []
         first = pending[0][0]
         try:
-            header = Header(counter=int(first.get("image_id", self.frames)) % 65536,
+            header = Header(counter=int(first.get("image_id", self.frames)) % COUNTER_MODULUS,
                             model_id=int(first.get("model_id", 0)), images=len(pending),
                             symbols_per_image=len(pending[0][1]))
             samples = modulate(header, np.concatenate([s for _, s in pending]), self.format)

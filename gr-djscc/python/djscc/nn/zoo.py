@@ -11,11 +11,12 @@ import json
 import os
 from pathlib import Path
 
+import numpy as np
 import torch
 from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file, save_file
 
-from djscc.errors import ModelFileError
+from djscc.errors import InputError, ModelFileError
 from djscc.nn.attenjscc import AttenJSCC, AttenJSCCConfig
 from djscc.nn.classifier import Classifier, ClassifierConfig
 from djscc.nn.codec import ChannelCodec
@@ -224,11 +225,18 @@ def _check_finite(weights: dict[str, torch.Tensor], file: Path) -> None:
                              f"(e.g. {bad[0]!r}): the model diverged or the file is damaged")
 
 
-def model_id(card: dict) -> int:
-    """The 8-bit id a frame header carries for this model (in CODEC_IDS): the card's
-    ``model_id`` if it sets one, else a hash of its name, so transmitter and receiver agree
-    without a hand-kept table and a receiver drops the frames of a model it does not hold
-    (the shipped models' ids are distinct: a test checks it)."""
+def model_id(card: dict, chosen: int | None = None) -> int:
+    """The 8-bit id a frame header carries for this model (in CODEC_IDS): ``chosen`` (a block's
+    model_id parameter) where given, else the card's ``model_id`` if it sets one, else a hash
+    of its name, so transmitter and receiver agree without a hand-kept table and a receiver
+    drops the frames of a model it does not hold (the shipped models' ids are distinct: a
+    test checks it). A ``chosen`` id outside CODEC_IDS is an InputError: the header could not
+    carry it, or the receiver would read it as a digital MCS."""
+    if chosen is not None:
+        if isinstance(chosen, bool) or not isinstance(chosen, (int, np.integer)) or chosen not in CODEC_IDS:
+            raise InputError(f"model_id must be an integer {CODEC_IDS.start}..{CODEC_IDS.stop - 1} "
+                             f"(232.. are the digital MCSs), not {chosen!r}")
+        return int(chosen)
     if "model_id" in card:
         return int(card["model_id"])
     return hashlib.sha256(str(card["name"]).encode()).digest()[0] % len(CODEC_IDS) + CODEC_IDS.start

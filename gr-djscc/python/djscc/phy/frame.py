@@ -33,6 +33,11 @@ class Header:
     images: int
     symbols_per_image: int
 
+    def __post_init__(self):
+        for field, top in (("model_id", 0xFF), ("images", 0xFF), ("symbols_per_image", 0xFFFF)):
+            if not 0 <= getattr(self, field) <= top:
+                raise ValueError(f"header {field} must be 0..{top}, not {getattr(self, field)}")
+
     def to_bits(self) -> np.ndarray:
         """64 bits, MSB first, the last 16 the CRC of the first 48."""
         body = struct.pack(">HBBH", self.counter % 65536, self.model_id, self.images,
