@@ -122,6 +122,17 @@ def test_start_sample_points_at_the_burst():
     assert abs(frame.start_sample - 500) <= 1
 
 
+def test_a_long_frame_at_the_streams_first_sample_decodes():
+    """A capture or file that starts on a burst: a frame of 15 photos' symbols has a clock
+    margin reaching before sample 0, which is zeros, not an internal error."""
+    rng = np.random.default_rng(5)
+    payload = random_payload(rng, 15 * 4096)
+    burst = modulate(Header(0, 9, 15, 4096), payload)
+    (frame,), stats = receive(np.concatenate([burst, np.zeros(1000, np.complex64)]))
+    assert stats.internal_errors == 0 and frame.start_sample == 0
+    assert 10 * np.log10(np.mean(np.abs(frame.payload - payload) ** 2)) < -30
+
+
 def test_detection_reads_the_metric_in_windows_as_one_scan_would():
     """_detect reads the detection metric a growing window at a time (a photo frame's
     payload crosses the threshold now and then); it finds what one scan of the whole

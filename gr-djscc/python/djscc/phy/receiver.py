@@ -186,11 +186,15 @@ class BurstReceiver:
 
     def _corrected(self, begin: int, end: int, cfo: float) -> np.ndarray:
         """_z[begin:end] as if the carrier offset ``cfo`` had been removed before the matched
-        filter: the raw samples de-rotated (phase 0 at ``begin``) and filtered again."""
-        lead = min(begin, len(self.taps) - 1)
-        rotation = phasor(-cfo * np.arange(-lead, end - begin))
-        filtered = np.convolve(self._raw[begin - lead: end] * rotation, self.taps.astype(np.complex64))
-        return filtered[lead: lead + end - begin]
+        filter: the raw samples de-rotated (phase 0 at ``begin``) and filtered again. Indices
+        before the stream's first sample (a long frame's clock-drift margin where the stream
+        starts with it) are zeros."""
+        before_start = max(0, -begin)
+        first = begin + before_start
+        lead = min(first, len(self.taps) - 1)
+        rotation = phasor(-cfo * np.arange(before_start - lead, end - begin))
+        filtered = np.convolve(self._raw[first - lead: end] * rotation, self.taps.astype(np.complex64))
+        return np.concatenate([np.zeros(before_start, np.complex64), filtered[lead: lead + end - first]])
 
     # ---- one frame ----------------------------------------------------------------------
     def _next_frame(self):
