@@ -300,6 +300,8 @@ def test_image_source_repeats_until_stopped():
     messages = collect(image_source("samples", count=2, rate=200, repeat=True), "images", 5)
     ids = [pdu.parse(m, np.uint8)[0].get("image_id") for m in messages[:5]]
     assert ids == [0, 1, 0, 1, 0] and not any(pdu.is_end_of_stream(m) for m in messages)
+    with pytest.raises(InputError, match="repeat needs a rate"):
+        image_source("samples", count=2, rate=0, repeat=True)  # message ports queue without end
 
 
 def test_burst_source_fills_idle_time_with_zeros_for_a_radio():

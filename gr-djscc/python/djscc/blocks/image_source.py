@@ -19,8 +19,9 @@ SOURCE_FITS = (*FITS, "tile")  # tile: the S x S tiles covering each photo, put 
 
 class image_source(gr.basic_block):
     """Sends ``count`` images (0 = all) of ``dataset`` on port "images", at most ``rate``
-    per second (0 = as fast as downstream takes them), then an end-of-stream PDU; with
-    ``repeat``, cycles through them until the flowgraph stops (a live demo, a beacon).
+    per second (0 = all at once: message ports have no back pressure, they queue), then an
+    end-of-stream PDU; with ``repeat``, cycles through them until the flowgraph stops (a live
+    demo, a beacon), which needs a rate (at 0 the queue would grow without end).
 
     ``image_size`` S > 0 sends photos of any size as S x S (``fit``: "crop" their centered
     S x S, "resize" scale their short side to S first; djscc.data.fit_image; "tile" the
@@ -34,6 +35,9 @@ class image_source(gr.basic_block):
         if int(count) < 0 or int(first) < 0 or not 0 <= float(rate) < math.inf:
             raise InputError(f"image_source: count {count} and first {first} must not be negative "
                              f"and rate {rate} must be a finite number >= 0")
+        if repeat and float(rate) == 0:
+            raise InputError("image_source: repeat needs a rate (images a second): at rate 0 it would "
+                             "queue images faster than any receiver takes them, without end")
         self.images, self.image_ids, self.places = source_images(dataset, count, first, image_size, fit)
         self.rate, self.repeat = rate, bool(repeat)
         self.port = pmt.intern("images")
