@@ -141,6 +141,12 @@ def test_encoder_rejects_garbage_and_follows_the_feedback_link(model):
     block.handle_csi(pmt.to_pmt({"snr_db": 17.5}))
     block.handle_csi(pmt.to_pmt({"snr_db": "noise"}))  # ignored, not fatal
     assert block.snr_db == 17.5
+    block.handle_csi(pmt.to_pmt({"snr_db": 95.0}))  # a receiver's wild estimate: clipped, images still go
+    assert block.snr_db == 60.0
+    assert len(run_message_block(block, "images", [image_pdu(0)], "symbols")) == 1 and block.rejected == 3
+    block.set_snr_db(float("nan"))
+    assert block.snr_db == 60.0
+    assert encoder(model, snr_db=-80.0).snr_db == -30.0
 
 
 def test_variable_rate_model_sends_what_its_gate_keeps_through_the_phy(gated_model_path):

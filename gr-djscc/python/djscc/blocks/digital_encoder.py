@@ -37,7 +37,7 @@ class digital_encoder(SnrFeedback, gr.basic_block):
             raise InputError(f"digital_encoder: {error.args[0]}") from None
         if not np.isfinite(float(snr_db)):
             raise InputError(f"digital_encoder snr_db must be a finite number, not {snr_db}")
-        self.snr_db = float(snr_db)
+        self.set_snr_db(snr_db)  # clipped to what a model conditions on
         self.rejected = 0
         self.out = pmt.intern("symbols")
         self.message_port_register_out(self.out)

@@ -38,7 +38,7 @@ class encoder(SnrFeedback, gr.basic_block):
         self.model, self.card = zoo.load_codec(model)
         self.model_id = zoo.model_id(self.card, model_id)
         self.batch = batch
-        self.snr_db = float(snr_db)
+        self.set_snr_db(snr_db)  # clipped to what a model conditions on
         self.rejected = 0
         self.pending: list[tuple[dict, np.ndarray]] = []
         self.out = pmt.intern("symbols")
