@@ -62,6 +62,10 @@ def test_merge_refuses_before_measuring(tiny_model_path, tmp_path, capsys):
     missing = str(tmp_path / "no-such-model")
     assert evaluate.main([missing, *argv, "--snr", "10", "--json", str(report), "--merge"]) == 2
     assert "--merge" in capsys.readouterr().err and report.read_text() == kept
+    scored = tmp_path / "scored.json"  # by the classifier: a run without one cannot join it
+    assert evaluate.main([str(tiny_model_path), *argv[:-2], "--snr", "5", "--json", str(scored)]) == 0
+    assert evaluate.main([missing, *argv, "--snr", "5", "--json", str(scored), "--merge"]) == 2
+    assert "classifier" in capsys.readouterr().err
     assert evaluate.main([missing, *argv, "--snr", "5", "--merge"]) == 2
     assert "--merge needs --json" in capsys.readouterr().err
     report.write_text(kept[:40])

@@ -317,8 +317,9 @@ def evaluate(argv=None) -> int:
             raise InputError("--merge needs --json: the report to measure the models into")
         earlier = read_report(args.json)
         if earlier:  # refused now, not after the measurement
-            check_mergeable(earlier, measurement(image_set, snr_grid, args.channel, args.pilots,
-                                                 args.realizations, args.seed), args.json)
+            check_mergeable(earlier, {**measurement(image_set, snr_grid, args.channel, args.pilots,
+                                                    args.realizations, args.seed),
+                                      "classifier": classifier_name(args.classifier, image_set)}, args.json)
     report = evaluate_models(args.models, image_set, snr_grid, args.channel, args.pilots, args.realizations,
                              args.batch_size, args.seed, args.classifier, args.device, args.update_cards)
     if earlier:
@@ -343,10 +344,17 @@ def read_report(path: Path) -> dict | None:
     return report
 
 
+def classifier_name(classifier: str, image_set: ImageSet) -> str | None:
+    """The classifier a report on ``image_set`` names (None: 'none', or no labels to score)."""
+    if classifier == "none" or image_set.labels is None:
+        return None
+    return zoo.read_card(zoo.resolve(classifier)).get("name", classifier)
+
+
 def check_mergeable(earlier: dict, report: dict, path: Path) -> None:
-    """InputError unless ``report`` was measured as ``earlier`` was, in each key both name."""
+    """InputError unless ``report`` was measured as ``earlier`` was (MERGE_MUST_MATCH)."""
     for key in MERGE_MUST_MATCH:
-        if key in earlier and key in report and earlier[key] != report[key]:
+        if key in earlier and earlier[key] != report.get(key):
             raise InputError(f"--merge: {path} was measured with {key} {earlier[key]!r}, this run with "
                              f"{report[key]!r}; nothing written")
 
@@ -355,7 +363,7 @@ def merged(earlier: dict, report: dict, path: Path) -> dict:
     """``earlier`` (the report at ``path``) with ``report``'s models in it: a retrained model is
     measured again alone, the others kept, each in its place. Every model of a report draws the
     same noise (the seed), so the figures are those of measuring all of them at once."""
-    check_mergeable(earlier, {key: report.get(key) for key in MERGE_MUST_MATCH}, path)
+    check_mergeable(earlier, report, path)
     return {**report, "models": {**earlier["models"], **report["models"]}}
 
 
