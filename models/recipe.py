@@ -31,6 +31,7 @@ clipping the gradient norm at 1.
 """
 
 import argparse
+import contextlib
 import math
 import shlex
 import subprocess
@@ -84,19 +85,21 @@ def parse_args(argv=None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def command(name: str, args, out: Path, extra: list[str]) -> list[str]:
+def command(name: str, args, out: Path, extra: list[str], compile_step: bool = True) -> list[str]:
     classifier = name == "cifar10_classifier"
     data = ["--data", args.data] + (["--test-data", args.test_data] if classifier else [])
-    codec_options = [] if classifier else (["--compile", args.compile] if args.compile else []) + args.codec_options
+    compiled = ["--compile", args.compile] if args.compile and compile_step else []
+    codec_options = [] if classifier else compiled + args.codec_options
     return JOBS[name] + data + ["--out", str(out / name), "--threads", str(args.threads)] + codec_options + extra
 
 
 def run_all(commands: dict[str, list[str]], logs: Path) -> dict[str, int]:
     """Start every command at once, wait for all; exit status by name."""
     logs.mkdir(parents=True, exist_ok=True)
-    running = {name: subprocess.Popen(argv, stdout=(logs / f"{name}.log").open("a"),
-                                      stderr=subprocess.STDOUT) for name, argv in commands.items()}
-    return {name: process.wait() for name, process in running.items()}
+    with contextlib.ExitStack() as files:
+        running = {name: subprocess.Popen(argv, stdout=files.enter_context((logs / f"{name}.log").open("a")),
+                                          stderr=subprocess.STDOUT) for name, argv in commands.items()}
+        return {name: process.wait() for name, process in running.items()}
 
 
 def seconds_per_image(probe_model: Path) -> float:
@@ -106,10 +109,12 @@ def seconds_per_image(probe_model: Path) -> float:
 
 
 def fitted_schedules(args) -> dict[str, int]:
-    """Epochs per job that fit in --minutes, from a probe epoch of every job at once."""
+    """Epochs per job that fit in --minutes, from a probe epoch of every job at once. The
+    probe does not compile (compiling takes longer than its one short epoch, and would count
+    as training time), so a compiled schedule comes out a little short, not a tenth."""
     probe = args.out / "probe"
     status = run_all({name: command(name, args, probe, ["--epochs", "1", "--limit", str(args.probe_images),
-                                                        "--restart"])
+                                                        "--restart"], compile_step=False)
                       for name in args.only}, probe)
     failed = [name for name, code in status.items() if code]
     if failed:
