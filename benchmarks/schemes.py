@@ -104,7 +104,7 @@ def run_one(loopback, snr_db: float, mcs: str, args) -> dict:
            "crc_failures": stats["crc_failures"]}
     for scheme in SCHEMES:
         figures = summary["schemes"][scheme]
-        images = figures["images"]
+        images = [i for i in figures["images"] if "psnr_db" in i]  # an image without its reference: unscored
         psnr = mean_and_ci95(np.array([i["psnr_db"] for i in images]))
         ssim = mean_and_ci95(np.array([i["ssim"] for i in images]))
         row[scheme] = {"sent": figures["sent"], "delivered": figures["received"],
