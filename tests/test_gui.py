@@ -78,6 +78,27 @@ def test_image_view_scores_each_image_against_the_one_sent(monkeypatch):
     assert "djscc mean PSNR, last 1: 28.13 dB" in view.summary()
 
 
+def test_image_view_counts_a_bad_message_and_goes_on_scoring(monkeypatch):
+    """Garbage on either port is counted and logged, not raised (on GNU Radio's thread it
+    would end the view's message handling); an id past the header counter's wrap scores
+    against the image sent under it."""
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
+    import pmt
+    from PyQt5 import QtWidgets
+
+    from djscc.blocks import pdu
+    from djscc.blocks.image_view import image_view
+    application = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])  # noqa: F841 (kept alive)
+    view = image_view(columns=2, scale=1)
+    sent = np.full((32, 32, 3), 100, np.uint8)
+    view.handle_sent(pmt.intern("garbage"))
+    view.handle_sent(pdu.make({"image_id": 3, "height": 32, "width": 32}, sent))
+    view.handle_received(pmt.cons(pmt.make_dict(), pmt.PMT_NIL))
+    view.handle_received(pdu.make({"image_id": 3 + 65536, "height": 32, "width": 32, "snr_db": 9.0}, sent + 10))
+    assert view.dropped == 2
+    assert list(view.history["djscc"]) == [pytest.approx(10 * np.log10(255**2 / 100), abs=1e-4)]
+
+
 def test_image_view_of_both_schemes_shows_a_column_once_both_have_it(monkeypatch):
     monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
     from PyQt5 import QtWidgets

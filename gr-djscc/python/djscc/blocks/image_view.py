@@ -23,6 +23,7 @@ from djscc.blocks import pdu
 from djscc.blocks.transmitter import schemes_of
 from djscc.metrics import channels_first, psnr_per_image
 from djscc.photo_tiles import PhotoPreview
+from djscc.report import ID_MODULUS
 
 HISTORY = 100  # images per scheme in the time plot and the running mean
 IN_FLIGHT = 64  # images kept: sent and not yet received, or received in some schemes only
@@ -96,6 +97,7 @@ class image_view(gr.basic_block, QtWidgets.QWidget):
             layout.addWidget(widget)
         self.update_ready.connect(self._show)
         self._show(None, self.summary(), self._histories(), [])
+        self.dropped = 0  # messages a handler failed on: logged and counted, never fatal
         for name, handler in (("images", self.handle_received), ("reference", self.handle_sent)):
             self.message_port_register_in(pmt.intern(name))
             self.set_msg_handler(pmt.intern(name), handler)
@@ -104,10 +106,25 @@ class image_view(gr.basic_block, QtWidgets.QWidget):
         self.true_snr_db = float(true_snr_db)
 
     def handle_sent(self, message):
+        self._guarded(self._sent, message)
+
+    def handle_received(self, message):
+        self._guarded(self._received, message)
+
+    def _guarded(self, handler, message):
+        """Any failure of a handler is counted and logged, never raised: a bad message must not
+        end the view's message thread (the view would freeze for the rest of the run)."""
+        try:
+            handler(message)
+        except Exception as error:
+            self.dropped += 1
+            gr.log.warn(f"djscc image_view: message dropped: {type(error).__name__}: {error}")
+
+    def _sent(self, message):
         if pdu.is_end_of_stream(message):
             return
         meta, image = pdu.parse_image(message)
-        image_id = int(meta["image_id"])
+        image_id = int(meta["image_id"]) % ID_MODULUS  # as received: the header's counter wraps
         if "tile_row" in meta:
             if self.preview is None:
                 self.preview = PhotoPreview(self.schemes, *self.picture_box, self.scale)
@@ -117,13 +134,13 @@ class image_view(gr.basic_block, QtWidgets.QWidget):
         while len(self.sent) > IN_FLIGHT:  # the oldest can no longer be received
             del self.sent[next(iter(self.sent))]
 
-    def handle_received(self, message):
+    def _received(self, message):
         meta, image = pdu.parse_image(message)
         scheme = meta.get("scheme", "djscc") if len(self.schemes) > 1 else self.schemes[0]
         if scheme not in self.received:
             gr.log.warn(f"djscc image_view: an image of scheme {scheme!r} dropped, not one of {self.schemes}")
             return
-        image_id = int(meta["image_id"])
+        image_id = int(meta["image_id"]) % ID_MODULUS
         self.received[scheme][image_id] = image
         delivered = self.pending.pop(image_id, set())
         delivered = {scheme} if scheme in delivered else delivered | {scheme}  # again: the id's next round
