@@ -54,3 +54,6 @@ def test_build_by_name_with_config():
     assert model.config.latent_channels == 16 and model.architecture == "adjscc"
     with pytest.raises(ModelFileError, match="unknown architecture"):
         zoo.build("nope")
+    for config in ({"kernel_size": 4}, {"spatial_kernel_size": 6}):  # a latent of the wrong size, silently
+        with pytest.raises(ModelFileError, match="must be odd"):
+            zoo.build("da-djscc", **config)

@@ -46,6 +46,10 @@ class JSCCConfig(ModelConfig):
         if len(self.widths) < 2 or min(self.widths) < 1 or self.latent_channels < 1:
             raise ValueError("widths needs 2 or more positive entries (the first two downsample) "
                              "and latent_channels must be positive")
+        if self.kernel_size < 1 or self.kernel_size % 2 == 0 or self.spatial_kernel_size < 1 \
+                or self.spatial_kernel_size % 2 == 0:  # an even one's padding shifts the feature map's size
+            raise ValueError(f"kernel_size and spatial_kernel_size must be odd and positive, not "
+                             f"{self.kernel_size} and {self.spatial_kernel_size}")
 
     def bandwidth_ratio(self) -> float:
         """k/n: complex symbols per real pixel value."""
