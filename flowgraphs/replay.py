@@ -32,7 +32,7 @@ def replay(capture: str, model: str | None, out_dir: str, sps: int, rolloff: flo
     if scheme == "djscc":
         zoo.load_codec(model)  # a model that cannot decode images is refused here, not per frame
     top = gr.top_block()
-    source = blocks.vector_source_c(samples, False)
+    source = blocks.file_source(gr.sizeof_gr_complex, str(captures.data_path(capture)), False)  # streamed
     receiver = djscc_blocks.receiver(model=model, sample_rate=info["core:sample_rate"], sps=sps,
                                      rolloff=rolloff, scheme=scheme, image_size=image_size)
     sink = djscc_blocks.image_sink(out_dir=out_dir, true_snr_db=float(settings.get("snr_db", np.nan)),

@@ -54,10 +54,16 @@ def write_metadata(path: str | Path, sample_rate: float, center_frequency: float
     return add_suffix(base, ".sigmf-meta")
 
 
+def data_path(path: str | Path) -> Path:
+    """The .sigmf-data file of the capture at ``path`` (with or without a SigMF suffix)."""
+    return add_suffix(stem(path), ".sigmf-data")
+
+
 def read(path: str | Path) -> tuple[np.ndarray, dict, list[dict]]:
-    """(samples complex64, global metadata, annotations) of a capture, checked."""
+    """(samples complex64, global metadata, annotations) of a capture, checked. The samples
+    are mapped from the file, not read into memory: an hour of a radio's IQ is tens of GB."""
     base = stem(path)
-    meta_file, data_file = add_suffix(base, ".sigmf-meta"), add_suffix(base, ".sigmf-data")
+    meta_file, data_file = add_suffix(base, ".sigmf-meta"), data_path(base)
     for file in (meta_file, data_file):
         if not file.is_file():
             raise CaptureError(f"capture file {file} not found")
@@ -73,10 +79,10 @@ def read(path: str | Path) -> tuple[np.ndarray, dict, list[dict]]:
     if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 < rate < float("inf"):
         raise CaptureError(f"{meta_file}: the sample rate {rate!r} is not a positive number")
     info["djscc:settings"] = _settings(info.get("djscc:settings", {}), meta_file)
-    raw = np.fromfile(data_file, dtype="<f4")
-    if len(raw) % 2:
-        raise CaptureError(f"{data_file}: {raw.nbytes} bytes is not a whole number of cf32 samples")
-    samples = raw.view(np.complex64)
+    size = data_file.stat().st_size
+    if size % np.dtype(np.complex64).itemsize:
+        raise CaptureError(f"{data_file}: {size} bytes is not a whole number of cf32 samples")
+    samples = np.memmap(data_file, dtype="<c8", mode="r") if size else np.zeros(0, np.complex64)
     annotations = []
     for note in handle.get_annotations():
         start, length = note.get(sigmf.SAMPLE_START_KEY), note.get(sigmf.SAMPLE_COUNT_KEY)
