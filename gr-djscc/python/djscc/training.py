@@ -9,7 +9,6 @@ every epoch (``rank`` of ``world``).
 """
 
 import json
-import os
 import platform
 import time
 from collections.abc import Callable
@@ -24,7 +23,7 @@ from tqdm import tqdm
 from djscc.cli import positive_float
 from djscc.errors import InputError
 from djscc.metrics import to_float
-from djscc.paths import add_suffix
+from djscc.paths import add_suffix, write_atomically
 
 CROP_PADDING = 2  # reflect-pad then crop back: small translations
 PROGRESS_EVERY = 25  # steps between progress-bar figures: each read syncs with the GPU
@@ -94,9 +93,7 @@ class Checkpoint:
         state = {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
                  "scheduler": scheduler.state_dict(), "epoch": epoch, "history": history,
                  "schedule": schedule}
-        temporary = add_suffix(self.path, ".tmp")
-        torch.save(state, temporary)
-        os.replace(temporary, self.path)
+        write_atomically(self.path, lambda file: torch.save(state, file))
 
     def load(self, model, optimizer, scheduler, schedule: dict) -> tuple[int, list]:
         state = torch.load(self.path, map_location="cpu", weights_only=True)
