@@ -2,8 +2,9 @@
 
 Protocol (the README's Results): 8-bit outputs; for each SNR, every image goes through the channel
 ``--realizations`` times; a figure is the mean over images of the per-image mean over
-realizations, with a 95% interval over images (1.96 standard errors). All models see the
-same noise draws (common random numbers), so their differences are not noise; the noise is
+realizations, with a 95% interval over images (1.96 standard errors). Models of one k see
+the same noise draws (common random numbers: one of another k draws its own, from the same
+seed), so their differences are not noise; the noise is
 drawn on the CPU, so a figure does not depend on --device. Accuracy is the
 shipped CIFAR-10 classifier's (--classifier) on the 8-bit reconstructions, where the data
 has labels; "symbols_sent" is the share of the model's k symbols actually transmitted.
