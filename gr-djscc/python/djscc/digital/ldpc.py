@@ -20,6 +20,7 @@ check byte is not.)
 
 import ctypes
 import functools
+import threading
 from collections import deque
 from importlib import resources
 from pathlib import Path
@@ -50,13 +51,16 @@ def alist_path(n: int, k: int) -> Path:
 
 
 class LDPCCode:
-    """One (n, k) code: ``encode`` k bits -> n bits, ``decode`` n LLRs -> (k bits, success)."""
+    """One (n, k) code: ``encode`` k bits -> n bits, ``decode`` n LLRs -> (k bits, success).
+    Safe to share between threads (two digital decoders in one flowgraph): gr-fec's decoder
+    keeps the last call's iteration count, read after it, so a call holds a lock."""
 
     def __init__(self, n: int, k: int, max_iterations: int = MAX_ITERATIONS):
         path = alist_path(n, k)
         if not path.exists():
             raise FileNotFoundError(f"no LDPC code {path.name}: run python -m djscc.digital.ldpc")
         self.n, self.k, self.max_iterations = n, k, max_iterations
+        self._lock = threading.Lock()
         self._encoder = fec.ldpc_encoder.make(str(path))
         self._decoder = fec.ldpc_decoder.make(str(path), float(np.sqrt(0.5)), max_iterations)
         if (self._encoder.get_input_size(), self._encoder.get_output_size()) != (k, n):
@@ -68,7 +72,8 @@ class LDPCCode:
         if bits.shape != (self.k,):
             raise ValueError(f"expected {self.k} bits, got {bits.shape}")
         out = np.zeros(self.n, np.uint8)
-        self._encoder.generic_work(_buffer(bits), _buffer(out))
+        with self._lock:
+            self._encoder.generic_work(_buffer(bits), _buffer(out))
         return out
 
     def decode(self, llr: np.ndarray) -> tuple[np.ndarray, bool]:
@@ -76,11 +81,12 @@ class LDPCCode:
         if llr.shape != (self.n,):
             raise ValueError(f"expected {self.n} LLRs, got {llr.shape}")
         soft = np.ascontiguousarray(-np.clip(np.nan_to_num(llr), -LLR_LIMIT, LLR_LIMIT), dtype=np.float32)
-        bits, ok = self._decode(soft)
-        if not bits.any():  # the decoder's breakdown (see the module's docstring), or truly all zeros
-            again, converged = self._decode(soft * np.float32(0.5))
-            if converged:
-                bits, ok = again, converged
+        with self._lock:
+            bits, ok = self._decode(soft)
+            if not bits.any():  # the decoder's breakdown (see the module's docstring), or truly all zeros
+                again, converged = self._decode(soft * np.float32(0.5))
+                if converged:
+                    bits, ok = again, converged
         return bits, ok
 
     def _decode(self, soft: np.ndarray) -> tuple[np.ndarray, bool]:
@@ -89,13 +95,13 @@ class LDPCCode:
         return out, self._decoder.get_iterations() < self.max_iterations
 
     def iterations(self) -> int:
-        """Iterations the last ``decode`` took."""
+        """Iterations the last ``decode`` took (of any thread's)."""
         return int(self._decoder.get_iterations())
 
 
 @functools.cache
 def code(n: int, k: int) -> LDPCCode:
-    """The shared (n, k) code (a gr-fec decoder keeps state: one caller at a time)."""
+    """The shared (n, k) code (its calls take turns: LDPCCode)."""
     return LDPCCode(n, k)
 
 
