@@ -73,6 +73,7 @@ def train(argv=None) -> int:
     torch.manual_seed(args.seed)
     device = torch.device(args.device)
     training_set = labelled(args.data, "train", args.data_root, args.limit)
+    test_set = labelled(args.test_data, "test", args.data_root) if args.test_data else None  # wrong: refused now
     images = channels_first(training_set.images).to(device)
     labels = torch.from_numpy(training_set.labels.astype(np.int64)).to(device)
 
@@ -108,8 +109,7 @@ def train(argv=None) -> int:
         "device": devices_used(history),
         "wall_seconds": round(sum(h["seconds"] for h in history), 1),
         "note": stopped_early_note(args.epochs, history)}}
-    if args.test_data:
-        test_set = labelled(args.test_data, "test", args.data_root)
+    if test_set is not None:
         measured = accuracy(model, test_set.images, test_set.labels)
         card["figures"] = {f"{test_set.source} / clean": {"images": len(test_set), "accuracy": measured}}
         print(f"accuracy on {test_set.source}: {measured:.4f} ({len(test_set)} images)")
