@@ -49,6 +49,21 @@ def test_the_true_snr_is_left_out_where_it_is_not_known(capsys):
     assert "true" not in capsys.readouterr().out
 
 
+def test_images_too_small_for_ssim_get_a_psnr_and_no_ssim(capsys):
+    """8x8 images: no 11x11 SSIM window fits, so SSIM is left out of them and of the mean,
+    not an error that drops every frame."""
+    scores = report.Report()
+    small, large = SAMPLES[0][:8, :8], SAMPLES[1]
+    scores.add_reference(0, small)
+    scores.add_reference(1, large)
+    scores.add_received({"image_id": 0, "snr_db": 9.5}, small)
+    scores.add_received({"image_id": 1, "snr_db": 9.5}, brighter(1, 3)[:32, :32])
+    summary = scores.finish()
+    assert summary["received"] == 2 and summary["bad_pdus"] == 0
+    first, second = summary["images"]
+    assert first["psnr_db"] > 90 and "ssim" not in first and summary["mean_ssim"] == second["ssim"] < 1
+
+
 def test_memory_is_bounded_over_a_long_run(tmp_path):
     """Many more images than it keeps: running sums give the summary, the lists stay bounded."""
     scores = report.Report(ssim=False, quiet=True)

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from djscc.metrics import channels_first, psnr_per_image, ssim_per_image
+from djscc.metrics import SSIM_MIN_SIDE, channels_first, psnr_per_image, ssim_per_image
 from djscc.mosaic import save_mosaic
 from djscc.paths import write_atomically
 
@@ -45,7 +45,7 @@ class Report:
         self.references: collections.OrderedDict[int, np.ndarray] = collections.OrderedDict()  # id % ID_MODULUS
         self.sent = 0  # every image sent: a repeating source sends an id again
         self.totals = {"received": 0, "unmatched": 0, "bad_pdus": 0, "psnr_db": 0.0, "ssim": 0.0,
-                       "snr_estimates": 0, "snr_est_db": 0.0, "symbols": 0}
+                       "ssim_images": 0, "snr_estimates": 0, "snr_est_db": 0.0, "symbols": 0}
         self.results: list[dict] = []  # the last RESULTS_KEPT .. 2 * RESULTS_KEPT
         self.mosaic: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # image id -> (sent, received)
         self.frame: list[tuple[dict, np.ndarray]] = []  # a frame's images until its last one
@@ -99,7 +99,8 @@ class Report:
             a = channels_first(np.stack([references[i] for i in known]))
             b = channels_first(np.stack([images[i] for i in known]))
             psnr = psnr_per_image(a, b).tolist()
-            ssim = ssim_per_image(a, b).tolist() if self.ssim else None
+            scored = self.ssim and min(a.shape[-2:]) >= SSIM_MIN_SIDE  # smaller: no SSIM window fits
+            ssim = ssim_per_image(a, b).tolist() if scored else None
             for position, i in enumerate(known):
                 results[i]["psnr_db"] = round(psnr[position], 3)
                 if ssim is not None:
@@ -131,7 +132,9 @@ class Report:
             return
         totals["received"] += 1
         totals["psnr_db"] += result["psnr_db"]
-        totals["ssim"] += result.get("ssim", 0.0)
+        if "ssim" in result:
+            totals["ssim_images"] += 1
+            totals["ssim"] += result["ssim"]
         totals["symbols"] += result["symbols"]
         if math.isfinite(result["snr_est_db"]):
             totals["snr_estimates"] += 1
@@ -160,7 +163,7 @@ class Report:
             "sent": sent, "received": received, "lost": max(0, sent - received),
             "unmatched": totals["unmatched"], "bad_pdus": totals["bad_pdus"],
             "mean_psnr_db": mean("psnr_db", received, 3),
-            "mean_ssim": mean("ssim", received, 4) if self.ssim else None,
+            "mean_ssim": mean("ssim", totals["ssim_images"], 4) if self.ssim else None,
             "mean_snr_est_db": mean("snr_est_db", totals["snr_estimates"], 3),
             "mean_symbols_per_image": mean("symbols", received, 2),
             "true_snr_db": None if np.isnan(self.true_snr_db) else self.true_snr_db,
