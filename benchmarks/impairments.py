@@ -16,12 +16,12 @@ false frames in noise.
 import argparse
 import json
 import platform
-import time
 from pathlib import Path
 
 import numpy as np
 import torch
 from gnuradio import blocks, channels, gr
+from phy import false_detections  # benchmarks/phy.py
 
 from djscc.blocks.dc_blocker import dc_blocker
 from djscc.data import load_images
@@ -162,20 +162,6 @@ def detection_over_cfo(snr_grid, cfo_grid_hz, frames: int, seed: int) -> list[di
     return rows
 
 
-def false_frames(seconds: float, seed: int) -> dict:
-    receiver, rng = BurstReceiver(FrameFormat()), np.random.default_rng(seed)
-    chunk, total = 1 << 20, int(seconds * SAMPLE_RATE)
-    started = time.perf_counter()
-    for start in range(0, total, chunk):
-        count = min(chunk, total - start)
-        receiver.process(((rng.standard_normal(count) + 1j * rng.standard_normal(count)) / np.sqrt(2))
-                         .astype(np.complex64))
-    receiver.flush()
-    stats = receiver.stats.as_dict()
-    return {"noise_seconds_at_2msps": seconds, "detections": stats["detections"], "frames": stats["frames"],
-            "receiver_msps_on_noise": round(stats["samples"] / (time.perf_counter() - started) / 1e6, 2)}
-
-
 def table(result: dict) -> str:
     """The scenarios and the detection figures as the Markdown the README links to."""
     lines = [f"# The link on real radios' impairments ({result['model']}, {result['images']} images, "
@@ -260,7 +246,7 @@ def main() -> None:
             print(name, result["scenarios"][name], flush=True)
     result["detection_over_cfo"] = detection_over_cfo([0, 5], [-100e3, -75e3, -50e3, -25e3, 0, 25e3, 50e3, 75e3, 100e3],
                                                       args.detection_frames, 3)
-    result["false_frames"] = false_frames(args.noise_seconds, 4)
+    result["false_frames"] = false_detections(args.noise_seconds, 4)
     print(result["false_frames"])
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.with_suffix(".json").write_text(json.dumps(result, indent=1) + "\n")
