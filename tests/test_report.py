@@ -73,7 +73,7 @@ def test_memory_is_bounded_over_a_long_run(tmp_path):
             scores.add_reference(image_id, SAMPLES[image_id % len(SAMPLES)])
             scores.add_received({"image_id": image_id, "snr_db": 10.0, "symbols": 256, "frame_images": 16,
                                  "frame_position": position}, SAMPLES[image_id % len(SAMPLES)])
-    scores.write(scores.finish(), tmp_path)
+    report.write_run(scores.finish(), {"received": scores}, tmp_path)
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert (summary["sent"], summary["received"], summary["lost"]) == (count, count, 0)
     assert summary["mean_snr_est_db"] == 10.0 and summary["mean_symbols_per_image"] == 256

@@ -189,11 +189,6 @@ class Report:
         with self.lock:
             return dict(self.mosaic)
 
-    def write(self, summary: dict, out_dir: Path) -> None:
-        """summary.json and mosaic.png (sent over received) of this report alone: write_run."""
-        write_run(summary, {"received": self}, out_dir)
-
-
 def write_run(summary: dict, reports: dict[str, Report], out_dir: Path) -> None:
     """summary.json (never half-written) and mosaic.png in ``out_dir``: the images sent over
     each report's received ones, for the ids every report holds; the row is "received" where
