@@ -62,6 +62,8 @@ def test_merge_refuses_before_measuring(tiny_model_path, tmp_path, capsys):
     missing = str(tmp_path / "no-such-model")
     assert evaluate.main([missing, *argv, "--snr", "10", "--json", str(report), "--merge"]) == 2
     assert "--merge" in capsys.readouterr().err and report.read_text() == kept
+    assert evaluate.main([missing, *argv, "--snr", "5", "--batch-size", "2", "--json", str(report), "--merge"]) == 2
+    assert "batch_size" in capsys.readouterr().err and report.read_text() == kept  # other batches, other noise
     scored = tmp_path / "scored.json"  # by the classifier: a run without one cannot join it
     assert evaluate.main([str(tiny_model_path), *argv[:-2], "--snr", "5", "--json", str(scored)]) == 0
     assert evaluate.main([missing, *argv, "--snr", "5", "--json", str(scored), "--merge"]) == 2
@@ -144,3 +146,12 @@ def test_complexity_table(tmp_path):
     assert rows["djscc (untrained)"]["size_mb"] == pytest.approx(0.547, abs=0.001)
     assert rows["da-djscc (untrained)"]["mflops"] > rows["djscc (untrained)"]["mflops"] > 10
     assert report["threads"] == 1
+
+
+@pytest.mark.parametrize("channel", ["fading", "awgn+fading"])
+def test_the_digital_scheme_is_refused_where_the_state_holds_a_measured_sinr(channel, capsys):
+    """Its decoder would choose the MCS by the measured SINR, not the SNR the encoder chose
+    it by: mostly failed codewords, a figure far below the scheme's."""
+    assert evaluate.main(["digital", "--data", "samples", "--limit", "2", "--snr", "10", "--channel", channel,
+                          "--classifier", "none"]) == 2
+    assert "not measured over --channel" in capsys.readouterr().err

@@ -256,10 +256,11 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def measurement(image_set: ImageSet, snr_grid: list[float], channel: str, pilots: int | None,
-                realizations: int, seed: int) -> dict:
-    """What a report was measured on and with: the keys two reports must share to be merged."""
+                realizations: int, seed: int, batch_size: int) -> dict:
+    """What a report was measured on and with: the keys two reports must share to be merged
+    (the batch size too: an image's noise draws depend on the batches before it)."""
     return {"data": image_set.source, "images": len(image_set), "channel": channel, "pilots": pilots,
-            "realizations": realizations, "snr_db": snr_grid, "seed": seed}
+            "realizations": realizations, "snr_db": snr_grid, "seed": seed, "batch_size": batch_size}
 
 
 def evaluate_models(models: list, image_set: ImageSet, snr_grid: list[float], channel: str = "awgn",
@@ -268,9 +269,13 @@ def evaluate_models(models: list, image_set: ImageSet, snr_grid: list[float], ch
                     update_cards: bool = False, card_command: str = "djscc-eval --update-cards") -> dict:
     """djscc-eval's report on ``models`` (shipped names or NAME paths), each model's table
     printed as it is measured; ``classifier`` 'none' skips the accuracy."""
+    if channel in DIGITAL_REFUSES and any(DigitalCodec.from_name(str(name)) for name in models):
+        raise InputError(f"the digital scheme is not measured over --channel {channel}: its state carries "
+                         "the SINR measured per image, not the SNR the encoder chose its MCS by (its frames "
+                         "carry the MCS over the air: benchmarks/fading.py measures it so)")
     options = {"pilots": pilots} if channel == "rayleigh" else {}
     channel_model = make_channel(channel, **options)
-    report = {**measurement(image_set, snr_grid, channel, pilots, realizations, seed),
+    report = {**measurement(image_set, snr_grid, channel, pilots, realizations, seed, batch_size),
               "statistic": "mean over images of the per-image mean over realizations; "
                            "ci95 = 1.96 standard errors over images",
               "machine": platform.processor() or platform.machine(), "models": {}}
@@ -319,7 +324,7 @@ def evaluate(argv=None) -> int:
         earlier = read_report(args.json)
         if earlier:  # refused now, not after the measurement
             check_mergeable(earlier, {**measurement(image_set, snr_grid, args.channel, args.pilots,
-                                                    args.realizations, args.seed),
+                                                    args.realizations, args.seed, args.batch_size),
                                       "classifier": classifier_name(args.classifier, image_set)}, args.json)
     report = evaluate_models(args.models, image_set, snr_grid, args.channel, args.pilots, args.realizations,
                              args.batch_size, args.seed, args.classifier, args.device, args.update_cards)
@@ -329,7 +334,9 @@ def evaluate(argv=None) -> int:
     return 0
 
 
-MERGE_MUST_MATCH = ("data", "images", "channel", "pilots", "realizations", "snr_db", "seed", "classifier")
+DIGITAL_REFUSES = ("fading", "awgn+fading")  # channels whose state's snr_db is a measured SINR
+MERGE_MUST_MATCH = ("data", "images", "channel", "pilots", "realizations", "snr_db", "seed", "batch_size",
+                    "classifier")
 
 
 def read_report(path: Path) -> dict | None:
