@@ -19,12 +19,15 @@ results/digital_<data>[_<fit><size>].*.
   .venv/bin/python benchmarks/digital.py --data ../shared/data/kodak24 --image-size 128 --fit crop \
       --snr 0:20:5 --realizations 10 --workers 1
   .venv/bin/python benchmarks/digital.py --reselect benchmarks/results/digital_kodak24.json  # adaptive row
+  .venv/bin/python benchmarks/digital.py --remeasure-model benchmarks/results/digital_kodak24.json \
+      --model da-djscc_1-12                                      # a retrained model's row only
 """
 
 import argparse
 import json
 import os
 import platform
+import shlex
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -131,6 +134,42 @@ def reselect(path: Path) -> None:
     print(dict(zip(report["snr_db"], zip(chosen, report["adaptive_mcs"]["psnr_db"]["mean"]))))
 
 
+def model_row(model_name: str, image_set, snr_grid: list[float], sizes: list, args) -> dict:
+    """DA-DJSCC's row: the model through the torch AWGN channel by djscc-eval's protocol."""
+    cli.set_threads(args.workers)
+    model, card = zoo.load(model_name)
+    batch = max(1, BATCH_PIXELS // (sizes[-1][0] * sizes[-1][1]))
+    djscc = evaluate_model(model, image_set, snr_grid, AWGNChannel(), args.model_realizations, batch, args.seed)
+    return {"model": model_name, "trained": card.get("training", {}).get("epochs"),
+            "realizations": args.model_realizations, "psnr_db": djscc["psnr_db"], "ssim": djscc["ssim"]}
+
+
+def model_label(row: dict) -> str:
+    """The model's name, and its training epochs where the row says them."""
+    return row["model"] + (f" ({row['trained']} epochs)" if row.get("trained") else "")
+
+
+def remeasure_model(path: Path, model_name: str) -> None:
+    """Measure a report's DA-DJSCC row again (a retrained model) on the images, SNRs, draws
+    and seed of the command that made it, keep its digital rows (no model in them; hours to
+    make), and rewrite its .json, .md and .png."""
+    report = json.loads(path.read_text())
+    if "command" not in report:
+        raise SystemExit(f"{path} does not name the command that made it: run the benchmark again")
+    command = report.pop("command")
+    args = parse_args(shlex.split(command)[2:])
+    image_set = fit_images(load_images(args.data).limit(args.limit), args.image_size, args.fit)
+    sizes = sorted({center_crop_to_multiple(image, DOWNSAMPLING).shape[:2] for image in image_set.images})
+    if len(image_set) != report["images"]:
+        raise SystemExit(f"{path}: {report['images']} images, its command gives {len(image_set)} now")
+    report["djscc"] = model_row(model_name, image_set, report["snr_db"], sizes, args)
+    report["model_remeasured"] = f"python benchmarks/digital.py --remeasure-model {path} --model {model_name}"
+    path.write_text(json.dumps({**report, "command": command}, indent=1))
+    path.with_suffix(".md").write_text(markdown(report, command))
+    plot(report, path.with_suffix(".png"))
+    print(dict(zip(report["snr_db"], report["djscc"]["psnr_db"]["mean"])))
+
+
 def summary(values: np.ndarray) -> dict:
     """Mean and ci95 over images (axis 0) of the per-image mean over realizations (last axis)."""
     per_image = values.mean(axis=-1) if values.ndim > 2 else values
@@ -206,7 +245,7 @@ def plot(report: dict, path: Path) -> None:
         axis.plot(snr, report["adaptive_mcs"][key]["mean"], "b-s", markersize=3,
                   label="digital, adaptive MCS (link.select by the image's codewords)")
         axis.plot(snr, report["capacity_bound"][key]["mean"], "k--", label="codec at capacity (bound)")
-        axis.plot(snr, report["djscc"][key]["mean"], "r-o", markersize=3, label=report["djscc"]["model"])
+        axis.plot(snr, report["djscc"][key]["mean"], "r-o", markersize=3, label=model_label(report["djscc"]))
         axis.set_xlabel("channel SNR (dB)")
         axis.set_ylabel({"psnr_db": "PSNR (dB)", "ssim": "SSIM"}[key])
         axis.grid(alpha=0.3)
@@ -233,7 +272,7 @@ def markdown(report: dict, command: str) -> str:
     """The table the README quotes: PSNR / SSIM per SNR of each curve, the MCSs and thresholds."""
     rows = [("digital, best MCS per SNR", report["best_mcs"]), ("digital, adaptive MCS", report["adaptive_mcs"]),
             ("capacity bound (codec at k log2(1+SNR) bits)", report["capacity_bound"]),
-            (report["djscc"]["model"], report["djscc"])]
+            (model_label(report["djscc"]), report["djscc"])]
     snr = report["snr_db"]
     lines = [f"# The digital baseline on {report['data']}", "",
              f"{report['images']} images of {report['image_size']}, AWGN, {report['codewords_per_image']} "
@@ -241,6 +280,9 @@ def markdown(report: dict, command: str) -> str:
              f"unsent); digital: {report['realizations']} realization(s) a point, DA-DJSCC: "
              f"{report['djscc']['realizations']}. PSNR dB / SSIM, mean over images.", "",
              f"`{command}`", ""]
+    if "model_remeasured" in report:
+        lines += [f"The {report['djscc']['model']} row was measured again alone (`{report['model_remeasured']}`: "
+                  "the same images, SNRs, draws and seed).", ""]
     if "adaptive_reselected" in report:
         lines += [f"The adaptive row is recomputed from this run's per-MCS figures by today's link.select "
                   f"(`{report['adaptive_reselected']}`: the images are of one size, so at each SNR "
@@ -265,7 +307,7 @@ def output_name(data: str, image_size: int | None, fit: str) -> Path:
     return RESULTS / ("digital_" + Path(data).stem + (f"_{fit}{image_size}" if image_size else ""))
 
 
-def main() -> None:
+def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", default=DEFAULT_DATA)
     parser.add_argument("--limit", type=int)
@@ -281,9 +323,17 @@ def main() -> None:
     parser.add_argument("--out", type=Path, help="path stem of the results (default: output_name)")
     parser.add_argument("--reselect", type=Path, metavar="JSON",
                         help="only recompute this report's adaptive row with today's link.select (reselect)")
-    args = parser.parse_args()
+    parser.add_argument("--remeasure-model", type=Path, metavar="JSON",
+                        help="only measure this report's DA-DJSCC row again, with --model (remeasure_model)")
+    return parser.parse_args(argv)
+
+
+def main() -> None:
+    args = parse_args()
     if args.reselect:
         return reselect(args.reselect)
+    if args.remeasure_model:
+        return remeasure_model(args.remeasure_model, args.model)
     out = args.out or output_name(args.data, args.image_size, args.fit)
     snr_grid = parse_snr_grid(args.snr)
     image_set = fit_images(load_images(args.data).limit(args.limit), args.image_size, args.fit)
@@ -340,13 +390,7 @@ def main() -> None:
                                                              for s in snr_grid] for h, w in sizes},
                                 "psnr_db": summary(stack["capacity_psnr"]), "ssim": summary(stack["capacity_ssim"])}
 
-    cli.set_threads(args.workers)
-    model, _ = zoo.load(args.model)
-    model.eval()
-    batch = max(1, BATCH_PIXELS // (sizes[-1][0] * sizes[-1][1]))
-    djscc = evaluate_model(model, image_set, snr_grid, AWGNChannel(), args.model_realizations, batch, args.seed)
-    report["djscc"] = {"model": args.model, "realizations": args.model_realizations,
-                       "psnr_db": djscc["psnr_db"], "ssim": djscc["ssim"]}
+    report["djscc"] = model_row(args.model, image_set, snr_grid, sizes, args)
 
     cli.set_threads(1)
     cases = [(report["best_mcs"]["mcs"][snr_grid.index(s)], s) for s in (5.0, 10.0, 20.0) if s in snr_grid]
