@@ -26,8 +26,7 @@ from pathlib import Path
 
 import numpy as np
 from schemes import RESULTS, loopback_class, machine, write_results
-
-from djscc.evaluate import mean_and_ci95
+from scipy import stats
 
 MODELS = ("da-djscc_1-12", "da-djscc-fading_1-12")  # the README's table adds the ablation (--models)
 
@@ -49,23 +48,35 @@ def rounded(pair: tuple[float, float]) -> list[float]:
     return [round(pair[0], 3), round(pair[1], 3)]
 
 
+def over_seeds(per_seed: list[np.ndarray]) -> list[float]:
+    """Mean over a point's seeds of each seed's mean, and the 95 % interval over the seeds
+    (Student's t): a seed's images share one fade trajectory (at 0 Hz one gain), so the
+    seeds, not the images, are the independent draws."""
+    means = np.array([values.mean() for values in per_seed if len(values)])
+    if len(means) < 2:
+        return rounded((float(means.mean()), float("nan")))
+    half = stats.t.ppf(0.975, len(means) - 1) * means.std(ddof=1) / np.sqrt(len(means))
+    return rounded((float(means.mean()), float(half)))
+
+
 def compare(runs: dict, args) -> dict:
     """Per model: images delivered, PSNR on the images every model received (paired within
     each seed: one channel), the PSNR of the first and the last image of a frame, and the
-    paired gain over the first model."""
+    paired gain over the first model; means and intervals over seeds (over_seeds)."""
     seeds = range(len(next(iter(runs.values()))))
     common = [sorted(set.intersection(*(set(per_seed[seed]) for per_seed in runs.values()))) for seed in seeds]
     figures, baseline = {}, None
     for model, per_seed in runs.items():
-        pairs = [per_seed[seed][i] for seed in seeds for i in common[seed]]
-        psnr, positions = np.array([p for p, _ in pairs]), np.array([q for _, q in pairs])
-        entry = {"delivered": sum(len(s) for s in per_seed), "psnr_db": rounded(mean_and_ci95(psnr)),
-                 "first_image_psnr_db": round(float(psnr[positions == 0].mean()), 3),
-                 "last_image_psnr_db": round(float(psnr[positions == args.images_per_frame - 1].mean()), 3)}
+        psnr = [np.array([per_seed[seed][i][0] for i in common[seed]]) for seed in seeds]
+        positions = np.array([per_seed[seed][i][1] for seed in seeds for i in common[seed]])
+        pooled = np.concatenate(psnr)
+        entry = {"delivered": sum(len(s) for s in per_seed), "psnr_db": over_seeds(psnr),
+                 "first_image_psnr_db": round(float(pooled[positions == 0].mean()), 3),
+                 "last_image_psnr_db": round(float(pooled[positions == args.images_per_frame - 1].mean()), 3)}
         if baseline is None:
             baseline = psnr
         else:
-            entry["gain_db"] = rounded(mean_and_ci95(psnr - baseline))
+            entry["gain_db"] = over_seeds([ours - theirs for ours, theirs in zip(psnr, baseline)])
         figures[model] = entry
     return {"compared": sum(len(ids) for ids in common), "models": figures}
 
@@ -75,7 +86,8 @@ def table(result: dict) -> str:
     lines = [f"# DA-DJSCC through fading, through the GNU Radio loopback ({result['machine']})", "",
              f"Made by `benchmarks/fading.py`: {result['images']} images of `{result['dataset']}` "
              f"x {result['seeds']} channel seeds a point, {result['images_per_frame']} a frame, "
-             f"{result['channel']}. PSNR (dB) on the images every model received, mean +- 95 %; "
+             f"{result['channel']}. PSNR (dB) on the images every model received, mean over seeds +- 95 % "
+             "(Student's t over the seeds: a seed's images share one fade); "
              f"gain: paired, over `{models[0]}`; first / last: the first and the last image of a frame.", "",
              "| SNR (dB) | Doppler (Hz) | " + " | ".join(f"`{m}`" for m in models) + " | delivered (each) |",
              "|---:|---:|" + "---|" * len(models) + "---|"]
