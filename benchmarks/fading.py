@@ -14,7 +14,7 @@ to all), paired: the differences and their 95 % intervals are the figures that m
   .venv/bin/python benchmarks/fading.py [--doppler 0 10 100 300] [--snr 5 15] [--seeds 4] [--models ...]
 
 The committed figures add the ablation, trained as the README says:
-  --models da-djscc_1-12 runs/da-djscc-fading-nomap_1-12 da-djscc-fading_1-12
+  --models da-djscc_1-12 runs/da-djscc-fading-mix-nomap_1-12 da-djscc-fading_1-12
 """
 
 import argparse

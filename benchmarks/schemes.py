@@ -106,7 +106,7 @@ def run_one(loopback, snr_db: float, mcs: str, args) -> dict:
         figures = summary["schemes"][scheme]
         images = [i for i in figures["images"] if "psnr_db" in i]  # an image without its reference: unscored
         psnr = mean_and_ci95(np.array([i["psnr_db"] for i in images]))
-        ssim = mean_and_ci95(np.array([i["ssim"] for i in images]))
+        ssim = mean_and_ci95(np.array([i["ssim"] for i in images if "ssim" in i]))
         row[scheme] = {"sent": figures["sent"], "delivered": figures["received"],
                        "psnr_db": round(psnr[0], 3), "psnr_ci95": round(psnr[1], 3),
                        "ssim": round(ssim[0], 4), "ssim_ci95": round(ssim[1], 4),

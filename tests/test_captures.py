@@ -73,6 +73,14 @@ def test_replay_of_a_broken_capture_exits_with_a_message(tmp_path):
     assert result.returncode == 2 and result.stderr.startswith("error: ")
 
 
+def test_replay_of_a_capture_without_samples_exits_with_a_message(capture):
+    path, _ = capture
+    captures.data_path(path).write_bytes(b"")  # sound metadata, no IQ (a recording that never started)
+    result = subprocess.run([sys.executable, str(REPO / "flowgraphs" / "replay.py"), str(path)],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and "holds no samples" in result.stderr
+
+
 @pytest.mark.parametrize("meta", SHIPPED, ids=lambda p: p.name)
 def test_shipped_capture_replays_to_the_live_numbers(meta, tmp_path):
     live = json.loads(meta.with_name(meta.name.replace(".sigmf-meta", ".summary.json")).read_text())

@@ -67,6 +67,8 @@ def read(path: str | Path) -> tuple[np.ndarray, dict, list[dict]]:
     for file in (meta_file, data_file):
         if not file.is_file():
             raise CaptureError(f"capture file {file} not found")
+    if data_file.stat().st_size == 0:  # a recording that never started (nothing to map)
+        raise CaptureError(f"{data_file} holds no samples")
     try:
         handle = sigmffile.fromfile(str(meta_file))
         info = handle.get_global_info()
@@ -82,7 +84,7 @@ def read(path: str | Path) -> tuple[np.ndarray, dict, list[dict]]:
     size = data_file.stat().st_size
     if size % np.dtype(np.complex64).itemsize:
         raise CaptureError(f"{data_file}: {size} bytes is not a whole number of cf32 samples")
-    samples = np.memmap(data_file, dtype="<c8", mode="r") if size else np.zeros(0, np.complex64)
+    samples = np.memmap(data_file, dtype="<c8", mode="r")
     annotations = []
     for note in handle.get_annotations():
         start, length = note.get(sigmf.SAMPLE_START_KEY), note.get(sigmf.SAMPLE_COUNT_KEY)

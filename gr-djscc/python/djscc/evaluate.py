@@ -269,10 +269,12 @@ def evaluate_models(models: list, image_set: ImageSet, snr_grid: list[float], ch
                     update_cards: bool = False, card_command: str = "djscc-eval --update-cards") -> dict:
     """djscc-eval's report on ``models`` (shipped names or NAME paths), each model's table
     printed as it is measured; ``classifier`` 'none' skips the accuracy."""
-    if channel in DIGITAL_REFUSES and any(DigitalCodec.from_name(str(name)) for name in models):
-        raise InputError(f"the digital scheme is not measured over --channel {channel}: its state carries "
-                         "the SINR measured per image, not the SNR the encoder chose its MCS by (its frames "
-                         "carry the MCS over the air: benchmarks/fading.py measures it so)")
+    if channel in DIGITAL_REFUSES and any(getattr(DigitalCodec.from_name(str(name)), "mcs", False) is None
+                                          for name in models):  # the adaptive one: a fixed MCS needs no SNR
+        raise InputError(f"the adaptive digital scheme is not measured over --channel {channel}: its state "
+                         "carries the SINR measured per image, not the SNR the encoder chose its MCS by (its "
+                         "frames carry the MCS over the air: benchmarks/fading.py measures it so); a fixed MCS "
+                         "('digital:16QAM 1/2') is")
     options = {"pilots": pilots} if channel == "rayleigh" else {}
     channel_model = make_channel(channel, **options)
     report = {**measurement(image_set, snr_grid, channel, pilots, realizations, seed, batch_size),
@@ -364,7 +366,7 @@ def check_mergeable(earlier: dict, report: dict, path: Path) -> None:
     for key in MERGE_MUST_MATCH:
         if key in earlier and earlier[key] != report.get(key):
             raise InputError(f"--merge: {path} was measured with {key} {earlier[key]!r}, this run with "
-                             f"{report[key]!r}; nothing written")
+                             f"{report.get(key)!r}; nothing written")
 
 
 def merged(earlier: dict, report: dict, path: Path) -> dict:

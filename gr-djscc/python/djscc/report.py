@@ -10,7 +10,7 @@ frame_images, frame_position) are scored together when its last one arrives.
 Memory stays bounded over a run of any length: the summary comes from running sums,
 summary.json lists the last RESULTS_KEPT images, the mosaic keeps its MOSAIC_IMAGES, and at
 most REFERENCES_KEPT sent images wait for their copy. Prints a line per image unless
-``quiet``; ``finish`` prints the summary; ``write`` (``write_run`` for several reports)
+``quiet``; ``finish`` prints the summary; ``write_run`` (one report or several)
 writes summary.json (atomically) and mosaic.png (sent over received, a row per report where a
 link carries both schemes).
 """
@@ -188,6 +188,7 @@ class Report:
         """The mosaic's images: image id -> (sent, received)."""
         with self.lock:
             return dict(self.mosaic)
+
 
 def write_run(summary: dict, reports: dict[str, Report], out_dir: Path) -> None:
     """summary.json (never half-written) and mosaic.png in ``out_dir``: the images sent over

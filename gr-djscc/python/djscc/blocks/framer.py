@@ -19,7 +19,10 @@ def follows(previous: dict, meta: dict) -> bool:
     starts a new frame). Images without ids are numbered by position anyway."""
     if "image_id" not in previous or "image_id" not in meta:
         return True
-    return (int(meta["image_id"]) - int(previous["image_id"])) % COUNTER_MODULUS == 1
+    try:
+        return (int(meta["image_id"]) - int(previous["image_id"])) % COUNTER_MODULUS == 1
+    except (TypeError, ValueError):  # an id that is no number: a frame of its own (dropped by _send)
+        return False
 
 
 class framer(gr.basic_block):
