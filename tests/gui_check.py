@@ -6,6 +6,7 @@ tests/test_gui.py with QT_QPA_PLATFORM=offscreen:
     python tests/gui_check.py REPORT.json SHOT.png IMAGES [loopback_gui.py's options]
 """
 
+import faulthandler
 import importlib.util
 import json
 import math
@@ -15,6 +16,7 @@ from pathlib import Path
 
 from PyQt5 import Qt
 
+faulthandler.enable()  # a crash (seen once: SIGSEGV at exit) prints every thread's stack into the test's log
 report_path, screenshot_path, images = sys.argv[1], sys.argv[2], int(sys.argv[3])
 flowgraph = Path(__file__).resolve().parents[1] / "flowgraphs" / "loopback_gui.py"
 spec = importlib.util.spec_from_file_location("loopback_gui", flowgraph)
