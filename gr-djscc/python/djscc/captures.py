@@ -67,7 +67,8 @@ def read(path: str | Path) -> tuple[np.ndarray, dict, list[dict]]:
     for file in (meta_file, data_file):
         if not file.is_file():
             raise CaptureError(f"capture file {file} not found")
-    if data_file.stat().st_size == 0:  # a recording that never started (nothing to map)
+    size = data_file.stat().st_size
+    if size == 0:  # a recording that never started (nothing to map)
         raise CaptureError(f"{data_file} holds no samples")
     try:
         handle = sigmffile.fromfile(str(meta_file))
@@ -81,7 +82,6 @@ def read(path: str | Path) -> tuple[np.ndarray, dict, list[dict]]:
     if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 < rate < float("inf"):
         raise CaptureError(f"{meta_file}: the sample rate {rate!r} is not a positive number")
     info["djscc:settings"] = _settings(info.get("djscc:settings", {}), meta_file)
-    size = data_file.stat().st_size
     if size % np.dtype(np.complex64).itemsize:
         raise CaptureError(f"{data_file}: {size} bytes is not a whole number of cf32 samples")
     samples = np.memmap(data_file, dtype="<c8", mode="r")

@@ -26,11 +26,12 @@ import numpy as np
 from djscc.metrics import SSIM_MIN_SIDE, channels_first, psnr_per_image, ssim_per_image
 from djscc.mosaic import save_mosaic
 from djscc.paths import write_atomically
+from djscc.phy.frame import COUNTER_MODULUS
 
 MOSAIC_IMAGES = 16
 RESULTS_KEPT = 1000  # per-image lines in summary.json: the last ones
 REFERENCES_KEPT = 4096  # sent images waiting for their received copy: the latest ones
-ID_MODULUS = 65536  # the frame header's counter: received ids wrap here
+ID_MODULUS = COUNTER_MODULUS  # the frame header's counter: received ids wrap here
 MAX_FRAME_IMAGES = 255  # the most images a frame header can announce
 
 

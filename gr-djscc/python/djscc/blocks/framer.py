@@ -6,11 +6,10 @@ from gnuradio import gr
 
 from djscc.blocks import pdu
 from djscc.errors import InputError
-from djscc.phy.frame import FrameFormat, Header
+from djscc.phy.frame import COUNTER_MODULUS, FrameFormat, Header
 from djscc.phy.transmitter import modulate
 
 MAX_SYMBOLS_PER_IMAGE = 0xFFFF  # the header's symbols_per_image is u16
-COUNTER_MODULUS = 65536  # the header's counter is u16: the first image's id, wrapped
 
 
 def follows(previous: dict, meta: dict) -> bool:

@@ -18,6 +18,7 @@ from functools import cached_property
 import numpy as np
 
 HEADER_BYTES = 8
+COUNTER_MODULUS = 65536  # the header's counter is u16: image ids wrap here
 HEADER_BITS = HEADER_BYTES * 8
 COVER_CODE = np.array([1, 1, 1, -1, 1, -1, -1, 1], np.float32)  # low off-peak autocorrelation
 
@@ -40,7 +41,7 @@ class Header:
 
     def to_bits(self) -> np.ndarray:
         """64 bits, MSB first, the last 16 the CRC of the first 48."""
-        body = struct.pack(">HBBH", self.counter % 65536, self.model_id, self.images,
+        body = struct.pack(">HBBH", self.counter % COUNTER_MODULUS, self.model_id, self.images,
                            self.symbols_per_image)
         data = body + struct.pack(">H", binascii.crc_hqx(body, 0xFFFF))
         return np.unpackbits(np.frombuffer(data, np.uint8))
