@@ -70,7 +70,10 @@ def time_jobs(names: list[str], args, folder: Path) -> dict[str, float]:
             raise SystemExit(f"{name} failed:\n{log[-2000:]}")
         epochs = [json.loads(line[line.index("{"):]) for line in log.replace("\r", "\n").splitlines()
                   if '"epoch"' in line]
-        timed = [epoch["seconds"] for epoch in epochs[1:]] or [epochs[0]["seconds"]]  # one epoch: all there is
+        timed = [epoch["seconds"] for epoch in epochs[1:]]
+        if not timed:  # the first epoch pays for start-up (and compiling): it is no measure of speed
+            raise SystemExit(f"{name}: only {len(epochs)} epoch of {args.images} images ran in "
+                             f"{args.minutes} min; raise --minutes or lower --images")
         seconds[name] = round(sum(timed) / len(timed) * EPOCH_IMAGES / args.images, 2)
     return seconds
 

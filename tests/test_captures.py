@@ -20,7 +20,7 @@ def capture(tmp_path):
     samples = (np.arange(1000) * (1 + 1j)).astype(np.complex64)
     samples.tofile(tmp_path / "c.sigmf-data")
     captures.write_metadata(tmp_path / "c", 1e6, 915e6, "software channel", "test", {"snr_db": 7.0},
-                            [{"start": 10, "length": 100, "djscc:frame_counter": 3}])
+                            [{"start": 10, "length": 100, "djscc:first_image_id": 3}])
     return tmp_path / "c", samples
 
 
@@ -29,7 +29,7 @@ def test_round_trip(capture):
     read_samples, info, annotations = captures.read(str(path) + ".sigmf-meta")
     assert np.array_equal(read_samples, samples)
     assert info["core:sample_rate"] == 1e6 and info["djscc:settings"] == {"snr_db": 7.0}
-    assert annotations == [{"start": 10, "length": 100, "djscc:frame_counter": 3}]
+    assert annotations == [{"start": 10, "length": 100, "djscc:first_image_id": 3}]
 
 
 def test_a_name_with_dots_keeps_them(tmp_path):

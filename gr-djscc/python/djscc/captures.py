@@ -3,8 +3,8 @@ frame. Written by the capture_writer block, read back by flowgraphs/replay.py.
 
 Global metadata records the hardware (or "software channel" and its settings), the sample
 rate, center frequency, the frame format and the dataset the images came from, under
-the ``djscc:`` namespace; each frame annotation records start, length, frame counter,
-first image id, images, and the SNR (estimated, and true where known).
+the ``djscc:`` namespace; each frame annotation records start, length, first
+image id (the header's counter), images, and the SNR (estimated, and true where known).
 """
 
 import json

@@ -269,8 +269,8 @@ def evaluate_models(models: list, image_set: ImageSet, snr_grid: list[float], ch
                     update_cards: bool = False, card_command: str = "djscc-eval --update-cards") -> dict:
     """djscc-eval's report on ``models`` (shipped names or NAME paths), each model's table
     printed as it is measured; ``classifier`` 'none' skips the accuracy."""
-    if channel in DIGITAL_REFUSES and any(getattr(DigitalCodec.from_name(str(name)), "mcs", False) is None
-                                          for name in models):  # the adaptive one: a fixed MCS needs no SNR
+    codecs = [DigitalCodec.from_name(str(name)) for name in models]
+    if channel in DIGITAL_REFUSES and any(codec is not None and codec.adaptive for codec in codecs):
         raise InputError(f"the adaptive digital scheme is not measured over --channel {channel}: its state "
                          "carries the SINR measured per image, not the SNR the encoder chose its MCS by (its "
                          "frames carry the MCS over the air: benchmarks/fading.py measures it so); a fixed MCS "

@@ -43,7 +43,7 @@ class frame_annotator(gr.basic_block):
             self.annotations.append({
                 "start": max(0, int(meta["start_sample"])),
                 "length": self.fmt.frame_length(payload) * self.fmt.sps,
-                "djscc:frame_counter": int(meta["counter"]), "djscc:first_image_id": int(meta["counter"]),
+                "djscc:first_image_id": int(meta["counter"]),  # the header counter numbers images
                 "djscc:images": int(meta["images"]), "djscc:model_id": int(meta["model_id"]),
                 "djscc:snr_estimate_db": round(float(meta["snr_db"]), 3),
                 "djscc:true_snr_db": self.settings.get("snr_db"),

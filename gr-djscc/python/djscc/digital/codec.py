@@ -51,12 +51,17 @@ class DigitalCodec:
             raise InputError(error.args[0]) from None
 
     @property
+    def adaptive(self) -> bool:
+        """True when the MCS is chosen per image by the SNR (and size), not fixed."""
+        return self.mcs is None
+
+    @property
     def card(self) -> dict:
-        name = NAME if self.mcs is None else f"{NAME}:{self.mcs.name}"
+        name = NAME if self.adaptive else f"{NAME}:{self.mcs.name}"
         return {"name": name, "parameters": None,
                 "scheme": "source coding (AVIF / JPEG) + gr-fec LDPC + QAM, "
                           + ("MCS by the SNR and the image's codewords (measured thresholds and FER)"
-                             if self.mcs is None else self.mcs.name)}
+                             if self.adaptive else self.mcs.name)}
 
     def choose(self, snr_db: float, size: tuple[int, int] = (32, 32)) -> MCS:
         """The MCS an image of ``size`` (height, width) goes out with when the encoder is
