@@ -22,9 +22,9 @@ in --minutes, so every model finishes a (shorter) schedule in one run.
   python models/recipe.py ... --codec-options="--batch-size 32 --lr 1e-4"   # the paper's batch and rate
 
 The shipped DA-DJSCC 1/6, AttenJSCC (small) and LSSC came from `--minutes 15 --fit-schedule`
-on one H100; the 1/12 DJSCCs from 45-epoch djscc-train runs on a CPU, DA-DJSCC 1/12 from the
-300-epoch CPU run above and ADJSCC from one like it (one thread, beside DJSCC@7's), and the gated
-model from a CPU run too. Each card says how
+on one H100; DJSCC@15 from a 45-epoch djscc-train run on a CPU, DA-DJSCC 1/12 from the
+300-epoch CPU run above and ADJSCC and DJSCC@7 from runs like it (one thread each, side by side),
+and the gated model from a CPU run too. Each card says how
 its model was trained. AttenJSCC in its Table 1 configuration (attenjscc_1-12, 21.7M parameters,
 87 MB: not shipped; its card is benchmarks/results/attenjscc_1-12.card.json) trains at lr 1e-4:
 at 1e-3 its loss rose and went NaN within 25-55 steps on the H100, with or without TF32 or
