@@ -285,13 +285,12 @@ def evaluate_models(models: list, image_set: ImageSet, snr_grid: list[float], ch
     if classifier != "none" and image_set.labels is not None:
         scorer, classifier_card = zoo.load(classifier, device)
         report["classifier"] = classifier_card.get("name", classifier)
-    for name in models:
+    for name, digital in zip(models, codecs):
         if str(name) == CAPACITY:
             result = evaluate_capacity_bound(image_set, snr_grid, batch_size, scorer)
             report["models"][CAPACITY_LABEL] = {"parameters": None, **result}
             print_table(CAPACITY_LABEL, snr_grid, result)
             continue
-        digital = DigitalCodec.from_name(str(name))
         model, card = (digital, digital.card) if digital else zoo.load_codec(name, device)
         result = evaluate_model(model, image_set, snr_grid, channel_model, realizations,
                                 batch_size, seed, scorer, device)

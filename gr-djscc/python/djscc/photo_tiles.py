@@ -14,7 +14,8 @@ import torch
 from PIL import Image
 
 from djscc.metrics import psnr_db
-from djscc.report import ID_MODULUS, REFERENCES_KEPT, RESULTS_KEPT
+from djscc.phy.frame import COUNTER_MODULUS
+from djscc.report import REFERENCES_KEPT, RESULTS_KEPT
 
 LOST_TILE = 128  # a tile that never arrived: mid gray, as the digital link shows a lost image
 PREVIEWS_KEPT = 8  # photos whose sent tiles PhotoPreview keeps while their copies are on the way
@@ -57,7 +58,7 @@ class PhotoAssembly:
         self.folder, self.labels = Path(folder), list(labels)
         self.lock = threading.Lock()
         self.photos: dict[int, dict] = {}  # photo -> its canvases, tiles received and tile ids
-        self.places: dict[int, tuple[int, int, int, int]] = {}  # image id % ID_MODULUS -> (photo, row, col, side)
+        self.places: dict[int, tuple[int, int, int, int]] = {}  # image id % COUNTER_MODULUS -> (photo, row, col, side)
         self.written: list[dict] = []  # a line per photo written, the last RESULTS_KEPT
 
     def add_sent(self, image_id: int, tile: np.ndarray, place: dict) -> None:
@@ -75,7 +76,7 @@ class PhotoAssembly:
                     "sent": np.full((rows * side, columns * side, 3), LOST_TILE, np.uint8),
                     "sent_tiles": set(), "received": {}, "received_tiles": {label: set() for label in self.labels},
                     "ids": [], "passed": set()}  # passed: labels that moved on to a later photo
-            key = int(image_id) % ID_MODULUS
+            key = int(image_id) % COUNTER_MODULUS
             self.places[key] = (photo, row, column, side)
             entry["ids"].append(key)
             entry["sent_tiles"].add((row, column))
@@ -83,7 +84,7 @@ class PhotoAssembly:
 
     def add_received(self, label: str, image_id: int, tile: np.ndarray) -> None:
         with self.lock:
-            photo, row, column, side = self.places.get(int(image_id) % ID_MODULUS, (None, 0, 0, 0))
+            photo, row, column, side = self.places.get(int(image_id) % COUNTER_MODULUS, (None, 0, 0, 0))
             entry = self.photos.get(photo)
             if entry is None or tile.shape[0] != side:
                 return  # a tile this assembly never saw sent (or already written out)
@@ -141,7 +142,7 @@ class PhotoPreview:
 
     def __init__(self, labels: list[str], width: int, height: int, max_scale: float = 1.0):
         self.labels, self.box, self.max_scale = list(labels), (int(width), int(height)), float(max_scale)
-        self.places: dict[int, tuple[int, int, int, int]] = {}  # image id % ID_MODULUS -> (round, row, col, side)
+        self.places: dict[int, tuple[int, int, int, int]] = {}  # image id % COUNTER_MODULUS -> (round, row, col, side)
         self.rounds: dict[int, dict] = {}  # a photo each time it is sent: its scale, size, canvases, tiles sent
         self.latest_round: dict[int, int] = {}  # photo -> its round now being sent
         self.shown: int | None = None  # the round on view
@@ -156,7 +157,7 @@ class PhotoPreview:
             self.rounds[key] = self._new_round(int(place["photo_height"]), int(place["photo_width"]))
             self._evict(keep=key)
         self.rounds[key]["sent"].add((row, column))
-        image_key = int(image_id) % ID_MODULUS
+        image_key = int(image_id) % COUNTER_MODULUS
         self.places.pop(image_key, None)  # a reused id goes to the end
         self.places[image_key] = (key, row, column, tile.shape[0])
         while len(self.places) > REFERENCES_KEPT:
@@ -165,7 +166,7 @@ class PhotoPreview:
 
     def add_received(self, label: str, image_id: int, tile: np.ndarray) -> bool:
         """Paste a received tile; False if it is no tile this preview holds as sent."""
-        key, row, column, side = self.places.get(int(image_id) % ID_MODULUS, (None, 0, 0, 0))
+        key, row, column, side = self.places.get(int(image_id) % COUNTER_MODULUS, (None, 0, 0, 0))
         entry = self.rounds.get(key)
         if entry is None or label not in self.labels or tile.shape[0] != side:
             return False

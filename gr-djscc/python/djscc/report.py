@@ -31,7 +31,6 @@ from djscc.phy.frame import COUNTER_MODULUS
 MOSAIC_IMAGES = 16
 RESULTS_KEPT = 1000  # per-image lines in summary.json: the last ones
 REFERENCES_KEPT = 4096  # sent images waiting for their received copy: the latest ones
-ID_MODULUS = COUNTER_MODULUS  # the frame header's counter: received ids wrap here
 MAX_FRAME_IMAGES = 255  # the most images a frame header can announce
 
 
@@ -43,7 +42,7 @@ class Report:
         self.true_snr_db, self.ssim, self.quiet = float(true_snr_db), bool(ssim), bool(quiet)
         self.prefix = f"{label} " if label else ""  # before each printed line, where a run has several reports
         self.lock = threading.Lock()
-        self.references: collections.OrderedDict[int, np.ndarray] = collections.OrderedDict()  # id % ID_MODULUS
+        self.references: collections.OrderedDict[int, np.ndarray] = collections.OrderedDict()  # id % COUNTER_MODULUS
         self.sent = 0  # every image sent: a repeating source sends an id again
         self.totals = {"received": 0, "unmatched": 0, "bad_pdus": 0, "psnr_db": 0.0, "ssim": 0.0,
                        "ssim_images": 0, "snr_estimates": 0, "snr_est_db": 0.0, "symbols": 0}
@@ -59,7 +58,7 @@ class Report:
 
     def add_reference(self, image_id: int, image: np.ndarray) -> None:
         """A sent image, (H, W, 3) uint8, that its received copy is scored against."""
-        key = int(image_id) % ID_MODULUS
+        key = int(image_id) % COUNTER_MODULUS
         with self.lock:
             self.references.pop(key, None)
             self.references[key] = image
@@ -120,10 +119,10 @@ class Report:
 
     def _take_reference(self, image_id: int, shape: tuple) -> np.ndarray | None:
         """The image sent under this id, once: None if there is none of this shape."""
-        reference = self.references.get(image_id % ID_MODULUS)
+        reference = self.references.get(image_id % COUNTER_MODULUS)
         if reference is None or reference.shape != shape:
             return None
-        del self.references[image_id % ID_MODULUS]
+        del self.references[image_id % COUNTER_MODULUS]
         return reference
 
     def _count(self, result: dict) -> None:

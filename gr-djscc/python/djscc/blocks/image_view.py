@@ -23,7 +23,7 @@ from djscc.blocks import pdu
 from djscc.blocks.transmitter import schemes_of
 from djscc.metrics import channels_first, psnr_per_image
 from djscc.photo_tiles import PhotoPreview
-from djscc.report import ID_MODULUS
+from djscc.phy.frame import COUNTER_MODULUS
 
 HISTORY = 100  # images per scheme in the time plot and the running mean
 IN_FLIGHT = 64  # images kept: sent and not yet received, or received in some schemes only
@@ -124,7 +124,7 @@ class image_view(gr.basic_block, QtWidgets.QWidget):
         if pdu.is_end_of_stream(message):
             return
         meta, image = pdu.parse_image(message)
-        image_id = int(meta["image_id"]) % ID_MODULUS  # as received: the header's counter wraps
+        image_id = int(meta["image_id"]) % COUNTER_MODULUS  # as received: the header's counter wraps
         if "tile_row" in meta:
             if self.preview is None:
                 self.preview = PhotoPreview(self.schemes, *self.picture_box, self.scale)
@@ -140,7 +140,7 @@ class image_view(gr.basic_block, QtWidgets.QWidget):
         if scheme not in self.received:
             gr.log.warn(f"djscc image_view: an image of scheme {scheme!r} dropped, not one of {self.schemes}")
             return
-        image_id = int(meta["image_id"]) % ID_MODULUS
+        image_id = int(meta["image_id"]) % COUNTER_MODULUS
         self.received[scheme][image_id] = image
         delivered = self.pending.pop(image_id, set())
         delivered = {scheme} if scheme in delivered else delivered | {scheme}  # again: the id's next round
