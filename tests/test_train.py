@@ -109,6 +109,24 @@ def test_warmup_ramps_the_learning_rate_up_then_decays_it_and_resumes_within_the
         assert torch.equal(tensor, resumed.state_dict()[name]), name
 
 
+def test_each_epochs_log_line_gives_its_largest_gradient_norm(tmp_path, capsys, monkeypatch):
+    """The norm that grows for a few epochs before a collapse: the largest of the epoch's steps."""
+    stepped_norms = []
+    adam_step = torch.optim.Adam.step
+
+    def recording_step(self, *args, **kwargs):
+        grads = [p.grad for group in self.param_groups for p in group["params"] if p.grad is not None]
+        stepped_norms.append(float(torch.linalg.vector_norm(torch.stack([g.norm() for g in grads]))))
+        return adam_step(self, *args, **kwargs)
+
+    monkeypatch.setattr(torch.optim.Adam, "step", recording_step)
+    assert run_train(tmp_path, "--epochs", "2") == 0
+    logged = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    assert len(stepped_norms) == 16  # 8 steps an epoch
+    for epoch, norms in zip(logged, (stepped_norms[:8], stepped_norms[8:])):
+        assert epoch["grad_norm_max"] == pytest.approx(max(norms), rel=1e-3, abs=1e-4)
+
+
 def test_fixed_snr_and_photo_folder_crops(tmp_path):
     code = train.main(["--arch", "djscc", "--snr", "7", "--data", "samples-kodak", "--crop-size", "64",
                        "--crops-per-epoch", "16", "--epochs", "1", "--batch-size", "8",

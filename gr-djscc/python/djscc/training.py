@@ -172,6 +172,11 @@ def steps_per_epoch(images: int, batch_size: int, world: int = 1) -> int:
     return max(1, images // (batch_size * world))
 
 
+def gradient_norm(model) -> torch.Tensor:
+    """The L2 norm of all of ``model``'s gradients together (a tensor: not read back here)."""
+    return torch.nn.utils.get_total_norm([p.grad for p in model.parameters() if p.grad is not None])
+
+
 def train_epochs(model, optimizer, scheduler, generator: torch.Generator, images: torch.Tensor, *,
                  epochs: int, batch_size: int, out: Path, restart: bool, seed: int, schedule: dict,
                  step: Callable[[torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]],
@@ -185,7 +190,9 @@ def train_epochs(model, optimizer, scheduler, generator: torch.Generator, images
     ``generator`` (every random draw of the loop and of ``step``) is reseeded each epoch from
     ``seed`` (and the rank); ``schedule`` must match the checkpoint's to resume (Checkpoint).
     With ``time_budget_min``, no epoch starts that would end past it (judged by the last
-    epoch's length), but every run trains at least one."""
+    epoch's length), but every run trains at least one. Each epoch's history records its
+    largest gradient norm: it grows for a few epochs before a model collapses (its output
+    goes flat and its PSNR falls 10 dB in an epoch)."""
     checkpoint = Checkpoint(add_suffix(out, ".ckpt.pt"))
     start_epoch, history = 0, []
     if checkpoint.path.exists() and not restart:
@@ -204,11 +211,13 @@ def train_epochs(model, optimizer, scheduler, generator: torch.Generator, images
         order = order[: steps * batch_size * world][rank::world]
         generator.manual_seed(epoch_seed(seed, epoch, rank))  # crops, flips, SNRs, noise: a rank's own
         score, seen = torch.zeros((), device=images.device), 0
+        largest_norm = torch.zeros((), device=images.device)
         bar = tqdm(order.split(batch_size), desc=f"epoch {epoch + 1}/{epochs}", disable=rank != 0, leave=False)
         for number, index in enumerate(bar, 1):
             loss, batch_score = step(index, augment(to_float(images[index]), generator))
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
+            largest_norm = torch.maximum(largest_norm, gradient_norm(model))
             optimizer.step()
             scheduler.step()
             score += batch_score
@@ -222,7 +231,8 @@ def train_epochs(model, optimizer, scheduler, generator: torch.Generator, images
                              f"or a --warmup-epochs")
         last_epoch_seconds = time.time() - started
         if rank == 0:
-            history.append({"epoch": epoch + 1, **summarize(mean_score), "seconds": round(last_epoch_seconds, 2),
+            history.append({"epoch": epoch + 1, **summarize(mean_score), "grad_norm_max": round(largest_norm.item(), 4),
+                            "seconds": round(last_epoch_seconds, 2),
                             "device": device_name(images.device) + (f" x{world}" if world > 1 else "")})
             print(json.dumps(history[-1]), flush=True)
             checkpoint.save(model, optimizer, scheduler, epoch + 1, history, schedule)
