@@ -16,15 +16,18 @@ in --minutes, so every model finishes a (shorter) schedule in one run.
       --only da-djscc_1-12 adjscc_1-12      # again and again: 300 epochs in 9-minute runs
   python models/recipe.py ... --minutes 20 --only da-djscc_1-12 --threads 2 --fit-schedule   # CPU
   python models/recipe.py ... --minutes 150 --only da-djscc_1-12 --threads 2 --compile default
-      # CPU, the full 300 epochs in 150-minute runs (~33 s an epoch on 2 cores; the shipped
-      # da-djscc_1-12 took three); that run at lr 1e-3 collapsed twice (output black, epochs 23
-      # and 75) and recovered
+      # CPU, the full 300 epochs in 150-minute runs (~11-33 s an epoch on 2 cores, by model and
+      # by how busy the host is; the shipped da-djscc_1-12 took three). At lr 1e-3 every model
+      # but DJSCC@7 collapsed now and then (output flat, train PSNR 10-16 dB down in one epoch,
+      # back in 10-30): DA-DJSCC at epochs 23 and 75, ADJSCC at 24, DJSCC@15 at 24, 58, 89
+      # and 110. A trial that clipped every step's gradient norm at 0.05 only moved DJSCC@15's
+      # first collapse to epoch 45; the largest gradient norm of each epoch (in its log line)
+      # rose from 0.5 to 2.6 over the five epochs before it while the train PSNR slipped 0.6 dB.
   python models/recipe.py ... --codec-options="--batch-size 32 --lr 1e-4"   # the paper's batch and rate
 
 The shipped DA-DJSCC 1/6, AttenJSCC (small) and LSSC came from `--minutes 15 --fit-schedule`
-on one H100; DJSCC@15 from a 45-epoch djscc-train run on a CPU, DA-DJSCC 1/12 from the
-300-epoch CPU run above and ADJSCC and DJSCC@7 from runs like it (one thread each, side by side),
-and the gated model from a CPU run too. Each card says how
+on one H100; DA-DJSCC 1/12 from the 300-epoch CPU run above and ADJSCC, DJSCC@7 and DJSCC@15
+from runs like it, and the gated model from a CPU run too. Each card says how
 its model was trained. AttenJSCC in its Table 1 configuration (attenjscc_1-12, 21.7M parameters,
 87 MB: not shipped; its card is benchmarks/results/attenjscc_1-12.card.json) trains at lr 1e-4:
 at 1e-3 its loss rose and went NaN within 25-55 steps on the H100, with or without TF32 or
