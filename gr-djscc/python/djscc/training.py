@@ -191,8 +191,8 @@ def train_epochs(model, optimizer, scheduler, generator: torch.Generator, images
     ``seed`` (and the rank); ``schedule`` must match the checkpoint's to resume (Checkpoint).
     With ``time_budget_min``, no epoch starts that would end past it (judged by the last
     epoch's length), but every run trains at least one. Each epoch's history records its
-    largest gradient norm: a jump in it while the PSNR slips has come a few epochs before a
-    collapse (the output goes flat, the PSNR falls 10 dB in an epoch; models/recipe.py)."""
+    largest gradient norm, which spikes (5-10x) in an epoch where the model collapses (the
+    output goes flat, the PSNR falls 10 dB; models/recipe.py says where that was seen)."""
     checkpoint = Checkpoint(add_suffix(out, ".ckpt.pt"))
     start_epoch, history = 0, []
     if checkpoint.path.exists() and not restart:
