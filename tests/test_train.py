@@ -127,6 +127,16 @@ def test_each_epochs_log_line_gives_its_largest_gradient_norm(tmp_path, capsys, 
         assert epoch["grad_norm_max"] == pytest.approx(max(norms), rel=1e-3, abs=1e-4)
 
 
+def test_adam_beta2_is_in_the_card_and_binds_the_schedule(tmp_path, capsys):
+    assert run_train(tmp_path, "--epochs", "2", "--adam-beta2", "0.95", "--time-budget-min", "1e-6") == 0
+    assert zoo.read_card(tmp_path / "m")["training"]["optimizer"].endswith(", beta2 0.95")
+    assert run_train(tmp_path, "--epochs", "2") == 2
+    assert "adam_beta2 0.95 (this run: 0.999)" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        run_train(tmp_path, "--epochs", "2", "--adam-beta2", "1")
+    assert "must be between 0 and 1" in capsys.readouterr().err
+
+
 def test_fixed_snr_and_photo_folder_crops(tmp_path):
     code = train.main(["--arch", "djscc", "--snr", "7", "--data", "samples-kodak", "--crop-size", "64",
                        "--crops-per-epoch", "16", "--epochs", "1", "--batch-size", "8",

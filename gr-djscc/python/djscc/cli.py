@@ -73,6 +73,14 @@ def non_negative_float(text: str) -> float:
     return value
 
 
+def fraction(text: str) -> float:
+    """A number strictly between 0 and 1 (a decay rate, say)."""
+    value = finite_float(text)
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"{value:g} must be between 0 and 1")
+    return value
+
+
 def device(text: str) -> str:
     """'cpu', 'cuda' or 'cuda:N', and a CUDA device only where there is one."""
     try:

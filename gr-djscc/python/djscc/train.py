@@ -35,6 +35,8 @@ from djscc.training import (
     train_epochs,
 )
 
+ADAM_BETA2 = 0.999  # PyTorch's default, which every shipped model was trained with
+
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="djscc-train", description=__doc__,
@@ -70,6 +72,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--warmup-epochs", type=cli.non_negative_float, default=0.0,
                         help="ramp the learning rate up linearly over these epochs first")
     parser.add_argument("--weight-decay", type=cli.non_negative_float, default=1e-5)
+    parser.add_argument("--adam-beta2", type=cli.fraction, default=ADAM_BETA2,
+                        help="Adam's second-moment decay; 0.95 kept a run on the recipe's schedule from "
+                             "collapsing where 0.999 (PyTorch's default) did (models/recipe.py)")
     parser.add_argument("--limit", type=cli.positive_int, help="train on the first N images only")
     parser.add_argument("--seed", type=cli.non_negative_int, default=0)
     parser.add_argument("--threads", type=cli.positive_int, help="torch CPU threads")
@@ -144,8 +149,8 @@ def train(argv=None) -> int:
     if args.init_from:
         args.init_from = zoo.warm_start(model, args.init_from)
     model = model.to(device)
-    optimizer = torch.optim.Adam(model.parameters(), lr=args.lr, weight_decay=args.weight_decay,
-                                 fused=device.type == "cuda")  # one kernel for all parameters
+    optimizer = torch.optim.Adam(model.parameters(), lr=args.lr, betas=(0.9, args.adam_beta2),  # fused: one kernel
+                                 weight_decay=args.weight_decay, fused=device.type == "cuda")
     scheduler = learning_rate_schedule(optimizer, args, steps_per_epoch(len(images), args.batch_size, world))
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -199,7 +204,7 @@ def schedule(args, model, images, world: int) -> dict:
             "initialized_from": args.init_from,
             "crop_size": args.crop_size, "channel": args.channel, "snr_db": list(args.snr_range),
             "epochs": args.epochs, "batch_size": args.batch_size * world, "lr": args.lr,
-            "warmup_epochs": args.warmup_epochs,
+            "warmup_epochs": args.warmup_epochs, "adam_beta2": args.adam_beta2,
             "weight_decay": args.weight_decay, "seed": args.seed}
 
 
@@ -216,7 +221,8 @@ def training_card(args, history: list, images, world: int, objective: str) -> di
             "snr_db": low if low == high else [low, high],
             "epochs": len(history) and history[-1]["epoch"], "batch_size": args.batch_size * world,
             "optimizer": f"Adam lr {args.lr} cosine to {args.lr / 100}, weight decay {args.weight_decay}"
-                         + (f", linear warm-up over {args.warmup_epochs:g} epochs" if args.warmup_epochs else ""),
+                         + (f", linear warm-up over {args.warmup_epochs:g} epochs" if args.warmup_epochs else "")
+                         + (f", beta2 {args.adam_beta2:g}" if args.adam_beta2 != ADAM_BETA2 else ""),
             "loss": objective, "seed": args.seed,
             **({"initialized_from": args.init_from} if args.init_from else {}),
             "device": devices_used(history),
