@@ -110,7 +110,7 @@ def test_warmup_ramps_the_learning_rate_up_then_decays_it_and_resumes_within_the
 
 
 def test_each_epochs_log_line_gives_its_largest_gradient_norm(tmp_path, capsys, monkeypatch):
-    """The norm that grows for a few epochs before a collapse: the largest of the epoch's steps."""
+    """The norm that spikes in an epoch where a model collapses: the largest of the epoch's steps."""
     stepped_norms = []
     adam_step = torch.optim.Adam.step
 

@@ -149,8 +149,9 @@ def train(argv=None) -> int:
     if args.init_from:
         args.init_from = zoo.warm_start(model, args.init_from)
     model = model.to(device)
-    optimizer = torch.optim.Adam(model.parameters(), lr=args.lr, betas=(0.9, args.adam_beta2),  # fused: one kernel
-                                 weight_decay=args.weight_decay, fused=device.type == "cuda")
+    optimizer = torch.optim.Adam(model.parameters(), lr=args.lr, betas=(0.9, args.adam_beta2),
+                                 weight_decay=args.weight_decay,
+                                 fused=device.type == "cuda")  # one kernel for all parameters
     scheduler = learning_rate_schedule(optimizer, args, steps_per_epoch(len(images), args.batch_size, world))
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
